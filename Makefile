@@ -1,0 +1,57 @@
+# Two commands for everyone: `make lab` (run the course) and `make test` (run the test suite).
+# Both create .venv on first use and reinstall only when pyproject.toml or the pins change.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+CONSTRAINTS := requirements/constraints.txt
+LAB_PORT ?= 8888
+LAB_ARGS ?=
+PYTEST_ARGS ?=
+# run as root (containers, CI): jupyter refuses to start without --allow-root
+ROOT_FLAG := $(shell [ "$$(id -u)" = "0" ] && echo --allow-root)
+# nbgrader and jupyter call helpers (alembic, jupyter-*) by name: the venv's bin must come first
+export PATH := $(abspath $(BIN)):$(PATH)
+
+.PHONY: lab test lint format clean install release-check benchmark
+
+install: $(STAMP)
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else "brinkmanship needs Python 3.11 or newer; found %d.%d. Try: make PYTHON=python3.11" % v[:2])'
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml $(CONSTRAINTS) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c $(CONSTRAINTS) -e ".[test]"
+	@touch $(STAMP)
+	@echo "brinkmanship installed in $(VENV)"
+
+lab: $(STAMP)
+	@echo "Starting JupyterLab on the course: the lessons' index opens at http://127.0.0.1:$(LAB_PORT)/lab/tree/lessons/README.md"
+	@echo "(the full URL with its login token is printed below; stop with Ctrl-C)"
+	$(BIN)/jupyter lab --ip=127.0.0.1 --port=$(LAB_PORT) --ServerApp.port_retries=0 $(ROOT_FLAG) \
+	  --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/lessons/README.md $(LAB_ARGS)
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check src tests benchmarks
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format src tests benchmarks
+
+release-check: $(STAMP)
+	$(BIN)/brinkmanship release --check
+
+benchmark: $(STAMP)
+	$(BIN)/python benchmarks/widgets.py
+	$(BIN)/python benchmarks/grading.py
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .ruff_cache gradebook.db submitted autograded feedback exchange exports test-artifacts
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,319 @@
+"""The actor network: who sponsors, commands, allies with or opposes whom, and when.
+
+Pure functions over the ``actors`` and ``relations`` tables (no widgets). The graph is a networkx
+``MultiDiGraph`` because two actors can be tied in several ways at once (a state can both sponsor and
+command a force), and each tie keeps its own dates and footnotes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from brinkmanship.data import split_list
+
+__all__ = [
+    "CAMP_ORDER",
+    "RELATION_TYPES",
+    "active_mask",
+    "build_graph",
+    "camp_layout",
+    "centrality_table",
+    "filter_graph",
+    "proxies_by_country",
+    "sponsor_graph",
+    "sponsor_network",
+    "to_date",
+]
+
+RELATION_TYPES: tuple[str, ...] = ("sponsors", "proxy_of", "ally", "adversary", "mediates", "commands",
+                                   "succeeds", "member_of")
+# Camps in the order the layout places them, left to right around a circle.
+CAMP_ORDER: tuple[str, ...] = ("us_camp", "mediator", "iran_camp", "outside_power", "other")
+_CAMP_ANCHORS: dict[str, tuple[float, float]] = {
+    "us_camp": (-1.0, 0.0),
+    "iran_camp": (1.0, 0.0),
+    "mediator": (0.0, -0.15),
+    "outside_power": (0.0, 1.0),
+    "other": (0.0, -1.1),
+}
+_ACTOR_COLUMNS = ("actor_id", "name", "kind", "alignment")
+_RELATION_COLUMNS = ("relation_id", "source_id", "target_id", "relation", "valid_from", "valid_to")
+
+
+def to_date(value: object) -> pd.Timestamp:
+    """Read a date given as a string, ``date``, ``datetime`` or Timestamp; a clear error otherwise."""
+    if isinstance(value, pd.Timestamp):
+        return value.normalize()
+    if isinstance(value, datetime | date | str | np.datetime64):
+        try:
+            stamp = pd.Timestamp(value)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"cannot read {value!r} as a date (use YYYY-MM-DD)") from exc
+        if pd.isna(stamp):
+            raise ValueError(f"cannot read {value!r} as a date (use YYYY-MM-DD)")
+        return stamp.normalize()
+    raise ValueError(f"expected a date (YYYY-MM-DD string, date or Timestamp), got {type(value).__name__}")
+
+
+def _require(frame: pd.DataFrame, columns: Iterable[str], table: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"the {table} table lacks column(s) {', '.join(missing)}")
+
+
+def _str(value: object) -> str:
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+def active_mask(relations: pd.DataFrame, on: object) -> pd.Series:
+    """Which ties hold on date ``on``: started (or no start given) and not yet ended (or no end given).
+
+    Both bounds are inclusive, so a tie that ended on the day of a killing still shows on that day.
+    """
+    day = to_date(on)
+    start = pd.to_datetime(relations["valid_from"], errors="coerce")
+    end = pd.to_datetime(relations["valid_to"], errors="coerce")
+    return ((start.isna() | (start <= day)) & (end.isna() | (day <= end))).astype(bool)
+
+
+def build_graph(actors: pd.DataFrame, relations: pd.DataFrame) -> nx.MultiDiGraph:
+    """All actors as nodes (kind, alignment, name) and every relation as a keyed, dated edge.
+
+    Every actor becomes a node even without ties, so a layout computed once stays valid whatever the
+    filters hide.
+    """
+    _require(actors, _ACTOR_COLUMNS, "actors")
+    _require(relations, _RELATION_COLUMNS, "relations")
+    graph = nx.MultiDiGraph()
+    for row in actors.itertuples(index=False):
+        graph.add_node(str(row.actor_id), name=_str(row.name), kind=_str(row.kind),
+                       alignment=_str(row.alignment) or "other",
+                       country_iso3=_str(getattr(row, "country_iso3", "")),
+                       parent_id=_str(getattr(row, "parent_id", "")))
+    start = pd.to_datetime(relations["valid_from"], errors="coerce")
+    end = pd.to_datetime(relations["valid_to"], errors="coerce")
+    for i, row in enumerate(relations.itertuples(index=False)):
+        rid = str(row.relation_id)
+        for end_name in ("source_id", "target_id"):
+            actor = _str(getattr(row, end_name))
+            if actor not in graph:
+                raise ValueError(f"relation {rid}: {end_name} '{actor}' is not an actor in the actors table")
+        kind = _str(row.relation)
+        if kind not in RELATION_TYPES:
+            raise ValueError(f"relation {rid}: unknown relation type '{kind}' "
+                             f"(expected one of {', '.join(RELATION_TYPES)})")
+        graph.add_edge(str(row.source_id), str(row.target_id), key=rid, relation=kind,
+                       valid_from=start.iloc[i], valid_to=end.iloc[i],
+                       support_types=_str(getattr(row, "support_types", "")),
+                       footnotes=_str(getattr(row, "footnotes", "")),
+                       confidence=_str(getattr(row, "confidence", "")))
+    return graph
+
+
+def filter_graph(graph: nx.MultiDiGraph, relation_types: Iterable[str] | None = None,
+                 on: object | None = None) -> nx.MultiDiGraph:
+    """A copy keeping every node but only the ties of the chosen types that are active on ``on``.
+
+    ``relation_types=None`` keeps all types; ``on=None`` ignores dates.
+    """
+    types = set(RELATION_TYPES if relation_types is None else relation_types)
+    unknown = types - set(RELATION_TYPES)
+    if unknown:
+        raise ValueError(f"unknown relation type(s) {', '.join(sorted(unknown))} "
+                         f"(expected some of {', '.join(RELATION_TYPES)})")
+    day = to_date(on) if on is not None else None
+    kept = nx.MultiDiGraph()
+    kept.add_nodes_from(graph.nodes(data=True))
+    for u, v, key, attrs in graph.edges(keys=True, data=True):
+        if attrs["relation"] not in types:
+            continue
+        if day is not None:
+            start, end = attrs["valid_from"], attrs["valid_to"]
+            if (pd.notna(start) and start > day) or (pd.notna(end) and day > end):
+                continue
+        kept.add_edge(u, v, key=key, **attrs)
+    return kept
+
+
+def camp_layout(graph: nx.MultiDiGraph, seed: int = 7) -> dict[str, tuple[float, float]]:
+    """Stable positions: each camp gets its own region, and actors inside it are spread by a seeded spring.
+
+    Computed once on the full graph, so nodes stay put while filters change and learners can follow one
+    actor across dates. The camp regions mirror the course's colour legend (US camp left, Iran camp right).
+    """
+    positions: dict[str, tuple[float, float]] = {}
+    undirected = nx.Graph(graph.to_undirected())
+    for camp in CAMP_ORDER:
+        members = sorted(n for n, a in graph.nodes(data=True) if a.get("alignment", "other") == camp)
+        extra = sorted(n for n, a in graph.nodes(data=True)
+                       if a.get("alignment", "other") not in CAMP_ORDER and camp == "other")
+        members += extra
+        if not members:
+            continue
+        sub = undirected.subgraph(members)
+        if len(members) == 1:
+            local = {members[0]: np.zeros(2)}
+        else:
+            start = nx.circular_layout(sorted(sub.nodes()))
+            local = nx.spring_layout(sub, pos=start, seed=seed, k=1.2 / math.sqrt(len(members)),
+                                     iterations=80)
+        radius = 0.25 + 0.06 * math.sqrt(len(members))
+        ax, ay = _CAMP_ANCHORS[camp]
+        coords = np.array([local[m] for m in members], dtype=float)
+        coords -= coords.mean(axis=0)
+        scale = np.abs(coords).max() or 1.0
+        coords = coords / scale * radius
+        for member, (x, y) in zip(members, coords, strict=True):
+            positions[member] = (float(ax * 1.6 + x), float(ay * 1.3 + y))
+    return positions
+
+
+def centrality_table(graph: nx.MultiDiGraph, drop_isolates: bool = True) -> pd.DataFrame:
+    """Degree, in/out degree, betweenness, PageRank and eigenvector centrality per actor.
+
+    Degrees count ties (a pair tied twice counts twice). Betweenness and eigenvector centrality use the
+    undirected simple graph because ally, adversary and mediates ties are symmetric even though the data
+    stores one direction; PageRank keeps direction (it rewards being pointed at: commanded, sponsored).
+    Eigenvector centrality is NaN when it is not defined (no ties) or fails to converge.
+    """
+    nodes = list(graph.nodes())
+    simple_undirected = nx.Graph(graph.to_undirected())
+    simple_directed = nx.DiGraph(graph)
+    has_edges = graph.number_of_edges() > 0
+    betweenness = nx.betweenness_centrality(simple_undirected, normalized=True) if has_edges else {}
+    pagerank = nx.pagerank(simple_directed) if has_edges else {}
+    eigen: dict[str, float] = {}
+    if has_edges:
+        try:
+            eigen = nx.eigenvector_centrality(simple_undirected, max_iter=1000, tol=1e-8)
+        except nx.PowerIterationFailedConvergence:
+            eigen = {}
+    rows = []
+    for node in nodes:
+        attrs = graph.nodes[node]
+        rows.append({
+            "actor_id": node,
+            "name": attrs.get("name", ""),
+            "alignment": attrs.get("alignment", ""),
+            "kind": attrs.get("kind", ""),
+            "degree": graph.degree(node),
+            "in_degree": graph.in_degree(node),
+            "out_degree": graph.out_degree(node),
+            "betweenness": betweenness.get(node, 0.0 if has_edges else math.nan),
+            "pagerank": pagerank.get(node, math.nan),
+            "eigenvector": eigen.get(node, math.nan),
+        })
+    table = pd.DataFrame(rows, columns=["actor_id", "name", "alignment", "kind", "degree", "in_degree",
+                                        "out_degree", "betweenness", "pagerank", "eigenvector"])
+    table = table.astype({"degree": "int64", "in_degree": "int64", "out_degree": "int64"})
+    if drop_isolates:
+        table = table[table["degree"] > 0]
+    table = table.sort_values(["degree", "betweenness", "actor_id"], ascending=[False, False, True])
+    return table.set_index("actor_id")
+
+
+def _tables(tables: Mapping[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    for name in ("actors", "relations"):
+        if name not in tables:
+            raise ValueError(f"tables has no '{name}' table (got: {', '.join(tables)})")
+    return tables["actors"], tables["relations"]
+
+
+def sponsor_network(tables: Mapping[str, pd.DataFrame], on: object | None = None) -> pd.DataFrame:
+    """Sponsor -> proxy pairs from both ``sponsors`` and ``proxy_of`` ties (the latter reversed).
+
+    The data records patronage from either end ("A sponsors B" or "B is a proxy of A"); counting proxies
+    needs one direction. One row per pair, with the relation ids, types and support types merged.
+    """
+    actors, relations = _tables(tables)
+    _require(relations, _RELATION_COLUMNS, "relations")
+    rel = relations[relations["relation"].astype(str).isin(["sponsors", "proxy_of"])].copy()
+    if on is not None:
+        rel = rel[active_mask(rel, on).to_numpy()]
+    is_proxy = rel["relation"].astype(str) == "proxy_of"
+    rel["sponsor_id"] = np.where(is_proxy, rel["target_id"].astype(str), rel["source_id"].astype(str))
+    rel["proxy_id"] = np.where(is_proxy, rel["source_id"].astype(str), rel["target_id"].astype(str))
+    supports = (split_list(rel["support_types"]) if "support_types" in rel
+                else pd.Series([[]] * len(rel), index=rel.index))
+    rows = []
+    for (sponsor, proxy), group in rel.groupby(["sponsor_id", "proxy_id"], sort=True):
+        kinds = sorted({s for lst in supports.loc[group.index] for s in lst})
+        ends = pd.to_datetime(group["valid_to"], errors="coerce")
+        rows.append({
+            "sponsor_id": sponsor,
+            "proxy_id": proxy,
+            "relation_ids": ";".join(sorted(group["relation_id"].astype(str))),
+            "recorded_as": ";".join(sorted(set(group["relation"].astype(str)))),
+            "support_types": ";".join(kinds),
+            "valid_from": pd.to_datetime(group["valid_from"], errors="coerce").min(),
+            # the pair's tie is open-ended if any record of it is
+            "valid_to": ends.max() if ends.notna().all() else pd.NaT,
+        })
+    out = pd.DataFrame(rows, columns=["sponsor_id", "proxy_id", "relation_ids", "recorded_as",
+                                      "support_types", "valid_from", "valid_to"])
+    names = actors.set_index(actors["actor_id"].astype(str))
+    for col, prefix in (("sponsor_id", "sponsor"), ("proxy_id", "proxy")):
+        out[f"{prefix}_name"] = out[col].map(names["name"].astype(str))
+    out["proxy_country"] = out["proxy_id"].map(names["country_iso3"]) if "country_iso3" in names else pd.NA
+    return out
+
+
+def sponsor_graph(tables: Mapping[str, pd.DataFrame], on: object | None = None) -> nx.DiGraph:
+    """The sponsor -> proxy pairs of :func:`sponsor_network` as a simple directed graph."""
+    pairs = sponsor_network(tables, on=on)
+    graph = nx.DiGraph()
+    graph.add_edges_from((r.sponsor_id, r.proxy_id, {"relation_ids": r.relation_ids})
+                         for r in pairs.itertuples(index=False))
+    return graph
+
+
+def _descendants_by_parent(actors: pd.DataFrame, root: str) -> set[str]:
+    """``root`` and every actor whose parent chain leads to it (e.g. Iran's IRGC and its Quds Force)."""
+    if "parent_id" not in actors:
+        return {root}
+    children: dict[str, list[str]] = {}
+    for actor, parent in zip(actors["actor_id"].astype(str), actors["parent_id"], strict=True):
+        if pd.notna(parent) and str(parent):
+            children.setdefault(str(parent), []).append(actor)
+    found, stack = {root}, [root]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            if child not in found:
+                found.add(child)
+                stack.append(child)
+    return found
+
+
+def proxies_by_country(tables: Mapping[str, pd.DataFrame], sponsor: str = "irn",
+                       include_organs: bool = True, on: object | None = None) -> pd.DataFrame:
+    """Proxies of ``sponsor`` grouped by the proxy's home country.
+
+    With ``include_organs`` the sponsor's own organs count as the sponsor (Iran backs most groups through
+    the IRGC's Quds Force, not the state as such), found through the actors' ``parent_id`` chain.
+    """
+    actors, _ = _tables(tables)
+    known = set(actors["actor_id"].astype(str))
+    if sponsor not in known:
+        raise ValueError(f"sponsor '{sponsor}' is not an actor_id in the actors table")
+    sponsors = _descendants_by_parent(actors, sponsor) if include_organs else {sponsor}
+    pairs = sponsor_network(tables, on=on)
+    pairs = pairs[pairs["sponsor_id"].isin(sponsors) & ~pairs["proxy_id"].isin(sponsors)]
+    per_proxy = (pairs.groupby("proxy_id", sort=True)
+                 .agg(proxy_name=("proxy_name", "first"), proxy_country=("proxy_country", "first"),
+                      via=("sponsor_id", lambda s: ";".join(sorted(set(s)))))
+                 .reset_index())
+    per_proxy["proxy_country"] = per_proxy["proxy_country"].astype("string").fillna("(none)")
+    grouped = (per_proxy.groupby("proxy_country", sort=True)
+               .agg(n_proxies=("proxy_id", "size"),
+                    proxy_ids=("proxy_id", lambda s: ";".join(s)),
+                    proxies=("proxy_name", lambda s: "; ".join(s)))
+               .reset_index()
+               .rename(columns={"proxy_country": "country_iso3"}))
+    grouped["n_proxies"] = grouped["n_proxies"].astype("int64")
+    return grouped.sort_values(["n_proxies", "country_iso3"], ascending=[False, True]).reset_index(drop=True)

@@ -1,0 +1,31 @@
+"""Where the course's files are, whether brinkmanship runs from a clone or from an installed wheel."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def datasets_dir() -> Path:
+    """Return the folder holding datapackage.json.
+
+    One resolver for every install: an explicit ``BRINKMANSHIP_DATA_DIR`` wins (tests use it for broken
+    copies); then the copy shipped inside the wheel (``brinkmanship/datasets``); then the repository's
+    ``datasets/`` next to ``src/`` (editable installs and clones).
+    """
+    override = os.environ.get("BRINKMANSHIP_DATA_DIR")
+    candidates = [Path(override)] if override else []
+    candidates += [_PACKAGE_DIR / "datasets", _PACKAGE_DIR.parents[1] / "datasets"]
+    for candidate in candidates:
+        if (candidate / "datapackage.json").is_file():
+            return candidate
+    tried = ", ".join(str(c) for c in candidates)
+    raise FileNotFoundError(f"brinkmanship cannot find its datasets (datapackage.json); looked in: {tried}")
+
+
+def repo_root() -> Path | None:
+    """The clone's root (with solutions/ and nbgrader_config.py), or None for a plain wheel install."""
+    root = _PACKAGE_DIR.parents[1]
+    return root if (root / "nbgrader_config.py").is_file() else None
