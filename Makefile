@@ -21,9 +21,11 @@ $(BIN)/python:
 	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else "brinkmanship needs Python 3.11 or newer; found %d.%d. Try: make PYTHON=python3.11" % v[:2])'
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml $(CONSTRAINTS) | $(BIN)/python
+$(STAMP): pyproject.toml $(CONSTRAINTS) jupyterlab-overrides.json | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade "pip>=24"
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c $(CONSTRAINTS) -e ".[test]"
+	@mkdir -p $(VENV)/share/jupyter/lab/settings
+	@cp jupyterlab-overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
 	@touch $(STAMP)
 	@echo "brinkmanship installed in $(VENV)"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import signal
@@ -62,6 +63,12 @@ def test_make_lab_serves_the_course(repo_root: Path, tmp_path: Path) -> None:
         assert f"{base}/lab/tree/lessons/README.md" in output  # the URL is printed for the learner
         lab_status, _ = _get(f"{base}/lab/tree/lessons/README.md?token={token}")
         assert lab_status == 200
+        # the index opens rendered: Markdown Preview is the default viewer for .md (jupyterlab-overrides.json)
+        settings_status, body = _get(f"{base}/lab/api/settings/@jupyterlab/docmanager-extension:plugin?token={token}")
+        assert settings_status == 200
+        payload = json.loads(body)
+        viewers = payload["schema"]["properties"]["defaultViewers"].get("default", {})
+        assert viewers.get("markdown") == "Markdown Preview", viewers
         # nbgrader's formgrader is served from the course root (nbgrader_config.py is found)
         formgrader, _ = _get(f"{base}/formgrader/api/assignments?token={token}")
         assert formgrader == 200

@@ -6,6 +6,9 @@ that cites two footnotes can rest on one piece of writing published twice. These
 support links down to the footnotes, so learners can see what each step of the argument really rests on.
 
 Node names in the graph: claim ids as in claims.csv (``T01``, ``C03``...) and ``fn<N>`` for footnote N.
+
+Objections are the course's checks, not the article's claims: the footnotes listed on an objection are the
+ones it is ABOUT (edge relation ``concerns``), never support for it; its evidence is its verification URL.
 """
 
 from __future__ import annotations
@@ -33,8 +36,16 @@ __all__ = [
     "to_argdown",
 ]
 
-SECTIONS: tuple[str, ...] = ("summary", "writing_on_the_wall", "strategic_patience", "mushrooming_risks",
-                             "destabilize", "multilateral", "tea_leaves", "conclusion")
+SECTIONS: tuple[str, ...] = (
+    "summary",
+    "writing_on_the_wall",
+    "strategic_patience",
+    "mushrooming_risks",
+    "destabilize",
+    "multilateral",
+    "tea_leaves",
+    "conclusion",
+)
 # Footnotes that cite the same piece of writing under another outlet: footnote -> the footnote it repeats.
 # Fn 5 (The Globalist) republishes the author's blog post of fn 1 (course fact sheet, facts_report item 10;
 # datasets/sources.csv verification notes). Two footnotes, one work: counting them twice would overstate
@@ -64,8 +75,9 @@ def _footnote_list(series: pd.Series) -> pd.Series:
 def build_claim_graph(tables: Mapping[str, pd.DataFrame]) -> nx.MultiDiGraph:
     """Claims and footnotes as nodes; edges point the way support flows (evidence -> claim -> thesis).
 
-    Edge attribute ``relation`` is ``supports`` or ``attacks`` (claim links) or ``cites`` (footnote ->
-    claim). Links naming unknown claims or footnotes raise a ValueError naming the link.
+    Edge attribute ``relation`` is ``supports`` or ``attacks`` (claim links), ``cites`` (footnote -> claim)
+    or ``concerns`` (footnote -> the objection that criticises it). Links naming unknown claims or footnotes
+    raise a ValueError naming the link.
     """
     _need(tables, "claims", "claim_links", "sources")
     claims, links, sources = tables["claims"], tables["claim_links"], tables["sources"]
@@ -73,19 +85,32 @@ def build_claim_graph(tables: Mapping[str, pd.DataFrame]) -> nx.MultiDiGraph:
     own = dict(zip(sources["footnote"].astype(int), sources["author_own_material"].astype(bool), strict=True))
     for row in sources.itertuples(index=False):
         fn = int(row.footnote)
-        graph.add_node(fn_node(fn), type="source", footnote=fn, own_material=own[fn],
-                       source_type=_text(getattr(row, "source_type", "")),
-                       label=f"fn {fn}")
+        graph.add_node(
+            fn_node(fn),
+            type="source",
+            footnote=fn,
+            own_material=own[fn],
+            source_type=_text(getattr(row, "source_type", "")),
+            label=f"fn {fn}",
+        )
     footnotes = _footnote_list(claims["footnotes"])
     for i, row in enumerate(claims.itertuples(index=False)):
         cid = str(row.claim_id)
-        graph.add_node(cid, type="claim", kind=_text(row.kind), text=_text(row.text),
-                       section=_text(row.article_section), outcome=_text(getattr(row, "outcome", "")),
-                       label=cid)
+        kind = _text(row.kind)
+        graph.add_node(
+            cid,
+            type="claim",
+            kind=kind,
+            text=_text(row.text),
+            section=_text(row.article_section),
+            outcome=_text(getattr(row, "outcome", "")),
+            url=_text(getattr(row, "verification_url", "")),
+            label=cid,
+        )
         for fn in footnotes.iloc[i]:
             if fn_node(fn) not in graph:
                 raise ValueError(f"claim {cid} cites footnote {fn}, which is not in the sources table")
-            graph.add_edge(fn_node(fn), cid, relation="cites")
+            graph.add_edge(fn_node(fn), cid, relation="concerns" if kind == "objection" else "cites")
     for row in links.itertuples(index=False):
         src, dst, rel = str(row.from_claim), str(row.to_claim), _text(row.relation)
         for end in (src, dst):
@@ -116,15 +141,15 @@ def _reached_footnotes(graph: nx.MultiDiGraph, node: str) -> set[int]:
     return found
 
 
-def claim_support(tables: Mapping[str, pd.DataFrame],
-                  same_work: Mapping[int, int] | None = None) -> pd.DataFrame:
+def claim_support(tables: Mapping[str, pd.DataFrame], same_work: Mapping[int, int] | None = None) -> pd.DataFrame:
     """What each claim rests on: its footnotes, the footnotes under its supporting claims, and flags.
 
     Columns: ``direct_footnotes`` and ``footnotes`` (reached through supporting claims too) as lists of
     ints; ``n_sources`` distinct footnotes reached; ``n_works`` distinct pieces of writing (footnotes in
     ``same_work`` count once, default :data:`SAME_WORK`); ``single_source`` (everything rests on one work);
     ``own_work_only`` (every footnote reached is the author's own material, ``sources.author_own_material``);
-    ``unsourced`` (no footnote reached at all); ``supported_by`` and ``attacked_by`` (claim ids).
+    ``unsourced`` (no footnote reached and no verification URL); ``supported_by`` and ``attacked_by``
+    (claim ids); ``concerns_footnotes`` (for objections: the footnotes they criticise).
     """
     graph = build_claim_graph(tables)
     duplicates = dict(SAME_WORK if same_work is None else same_work)
@@ -136,20 +161,24 @@ def claim_support(tables: Mapping[str, pd.DataFrame],
         reached = sorted(_reached_footnotes(graph, cid))
         works = {duplicates.get(fn, fn) for fn in reached}
         own = [graph.nodes[fn_node(fn)]["own_material"] for fn in reached]
-        rows.append({
-            "claim_id": cid,
-            "kind": _text(row.kind),
-            "article_section": _text(row.article_section),
-            "direct_footnotes": direct,
-            "footnotes": reached,
-            "n_sources": len(reached),
-            "n_works": len(works),
-            "single_source": len(works) == 1,
-            "own_work_only": bool(own) and all(own),
-            "unsourced": not reached,
-            "supported_by": _in(graph, cid, "supports"),
-            "attacked_by": _in(graph, cid, "attacks"),
-        })
+        concerns = sorted(graph.nodes[u]["footnote"] for u in _in(graph, cid, "concerns"))
+        rows.append(
+            {
+                "claim_id": cid,
+                "kind": _text(row.kind),
+                "article_section": _text(row.article_section),
+                "direct_footnotes": direct,
+                "footnotes": reached,
+                "n_sources": len(reached),
+                "n_works": len(works),
+                "single_source": len(works) == 1,
+                "own_work_only": bool(own) and all(own),
+                "unsourced": not reached and not graph.nodes[cid]["url"],
+                "supported_by": _in(graph, cid, "supports"),
+                "attacked_by": _in(graph, cid, "attacks"),
+                "concerns_footnotes": concerns,
+            }
+        )
     return pd.DataFrame(rows).set_index("claim_id")
 
 
@@ -164,23 +193,36 @@ def predictions(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     for (_, row), ids in zip(preds.iterrows(), deciding, strict=True):
         unknown = [e for e in ids if e not in by_id.index]
         if unknown:
-            raise ValueError(f"prediction {row['claim_id']}: deciding event(s) {', '.join(unknown)} "
-                             "are not in the events table")
+            raise ValueError(
+                f"prediction {row['claim_id']}: deciding event(s) {', '.join(unknown)} are not in the events table"
+            )
         dates = pd.to_datetime(by_id.loc[ids, "date"]) if ids else pd.Series(dtype="datetime64[ns]")
-        rows.append({
-            "claim_id": str(row["claim_id"]),
-            "text": _text(row["text"]),
-            "article_section": _text(row["article_section"]),
-            "outcome": _text(row["outcome"]) or "undecided",
-            "outcome_event_ids": ids,
-            "deciding_events": [f"{e} ({by_id.at[e, 'date']:%Y-%m-%d}): {by_id.at[e, 'title']}" for e in ids],
-            "first_decided": dates.min() if len(dates) else pd.NaT,
-            "last_decided": dates.max() if len(dates) else pd.NaT,
-            "outcome_note": _text(row["outcome_note"]),
-            "verification_url": _text(row.get("verification_url", "")),
-        })
-    columns = ["claim_id", "text", "article_section", "outcome", "outcome_event_ids", "deciding_events",
-               "first_decided", "last_decided", "outcome_note", "verification_url"]
+        rows.append(
+            {
+                "claim_id": str(row["claim_id"]),
+                "text": _text(row["text"]),
+                "article_section": _text(row["article_section"]),
+                "outcome": _text(row["outcome"]) or "undecided",
+                "outcome_event_ids": ids,
+                "deciding_events": [f"{e} ({by_id.at[e, 'date']:%Y-%m-%d}): {by_id.at[e, 'title']}" for e in ids],
+                "first_decided": dates.min() if len(dates) else pd.NaT,
+                "last_decided": dates.max() if len(dates) else pd.NaT,
+                "outcome_note": _text(row["outcome_note"]),
+                "verification_url": _text(row.get("verification_url", "")),
+            }
+        )
+    columns = [
+        "claim_id",
+        "text",
+        "article_section",
+        "outcome",
+        "outcome_event_ids",
+        "deciding_events",
+        "first_decided",
+        "last_decided",
+        "outcome_note",
+        "verification_url",
+    ]
     return pd.DataFrame(rows, columns=columns).set_index("claim_id")
 
 
@@ -190,12 +232,17 @@ def predictions(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
 
 def roots(graph: nx.MultiDiGraph) -> list[str]:
     """Claims that support or attack nothing: the thesis, and any claim left hanging."""
-    return sorted(n for n, a in graph.nodes(data=True) if a["type"] == "claim"
-                  and not any(r in ("supports", "attacks") for _, _, r in graph.out_edges(n, data="relation")))
+    return sorted(
+        n
+        for n, a in graph.nodes(data=True)
+        if a["type"] == "claim"
+        and not any(r in ("supports", "attacks") for _, _, r in graph.out_edges(n, data="relation"))
+    )
 
 
-def subtree(graph: nx.MultiDiGraph, root: str | Iterable[str], include_sources: bool = True,
-            include_objections: bool = True) -> nx.MultiDiGraph:
+def subtree(
+    graph: nx.MultiDiGraph, root: str | Iterable[str], include_sources: bool = True, include_objections: bool = True
+) -> nx.MultiDiGraph:
     """Everything beneath ``root`` (one claim id or several): its supporters down to their footnotes.
 
     Objections attacking any claim in the subtree are added with their own supporters and footnotes.
@@ -205,13 +252,15 @@ def subtree(graph: nx.MultiDiGraph, root: str | Iterable[str], include_sources: 
         if node not in graph or graph.nodes[node]["type"] != "claim":
             raise ValueError(f"'{node}' is not a claim id in the argument map")
     keep, stack = set(wanted), list(wanted)
-    relations = {"supports", "cites"} | ({"attacks"} if include_objections else set())
+    relations = (
+        {"supports"}
+        | ({"attacks"} if include_objections else set())
+        | ({"cites", "concerns"} if include_sources else set())
+    )
     while stack:
         node = stack.pop()
         for u, _, rel in graph.in_edges(node, data="relation"):
             if rel in relations and u not in keep:
-                if rel == "cites" and not include_sources:
-                    continue
                 keep.add(u)
                 stack.append(u)
     return graph.subgraph(keep).copy()
@@ -223,11 +272,12 @@ def layered_layout(sub: nx.MultiDiGraph) -> dict[str, tuple[float, float]]:
     they point to (fewer crossings); ties broken by id so the picture is reproducible.
     """
     claims = [n for n, a in sub.nodes(data=True) if a["type"] == "claim"]
-    sources = sorted((n for n, a in sub.nodes(data=True) if a["type"] == "source"),
-                     key=lambda n: sub.nodes[n]["footnote"])
+    sources = sorted(
+        (n for n, a in sub.nodes(data=True) if a["type"] == "source"), key=lambda n: sub.nodes[n]["footnote"]
+    )
     claim_graph = nx.DiGraph()
     claim_graph.add_nodes_from(claims)
-    claim_graph.add_edges_from((u, v) for u, v, r in sub.edges(data="relation") if r != "cites")
+    claim_graph.add_edges_from((u, v) for u, v, r in sub.edges(data="relation") if r in ("supports", "attacks"))
     layer: dict[str, int] = {}
     if nx.is_directed_acyclic_graph(claim_graph):
         for node in reversed(list(nx.topological_sort(claim_graph))):
@@ -269,8 +319,7 @@ def _argdown_text(text: str) -> str:
     return " ".join(text.replace("[", "(").replace("]", ")").replace("<", "‹").replace(">", "›").split())
 
 
-def to_argdown(tables: Mapping[str, pd.DataFrame], root: str | None = None,
-               include_sources: bool = True) -> str:
+def to_argdown(tables: Mapping[str, pd.DataFrame], root: str | None = None, include_sources: bool = True) -> str:
     """The map (or the part under ``root``) as Argdown text: ``<+`` supporters, ``<-`` attackers.
 
     Footnotes become statements ``[fn N]`` tagged ``#own-work`` when they are the author's own material.
@@ -282,8 +331,7 @@ def to_argdown(tables: Mapping[str, pd.DataFrame], root: str | None = None,
     tops = [root] if root is not None else roots(graph)
     if root is not None and (root not in graph or graph.nodes[root]["type"] != "claim"):
         raise ValueError(f"'{root}' is not a claim id in the argument map")
-    lines = ["===", "title: Argument map of Dorsey (2020), reconstructed by the brinkmanship course",
-             "===", ""]
+    lines = ["===", "title: Argument map of Dorsey (2020), reconstructed by the brinkmanship course", "===", ""]
     written: set[str] = set()
 
     def statement(node: str) -> str:
@@ -298,8 +346,10 @@ def to_argdown(tables: Mapping[str, pd.DataFrame], root: str | None = None,
             issued = pd.Timestamp(src["issued"]).strftime("%Y-%m-%d") if pd.notna(src["issued"]) else "n.d."
             who = _text(src.get("author", "")) or "no byline"
             tags = f" #{_text(src['source_type'])}" + (" #own-work" if attrs["own_material"] else "")
-            return (f"{title}: {_argdown_text(who)}, {_argdown_text(_text(src['title']))}, "
-                    f"{_argdown_text(_text(src['container_title']))}, {issued}.{tags}")
+            return (
+                f"{title}: {_argdown_text(who)}, {_argdown_text(_text(src['title']))}, "
+                f"{_argdown_text(_text(src['container_title']))}, {issued}.{tags}"
+            )
         title = f"[{node}]"
         if node in written:
             return title
@@ -312,6 +362,7 @@ def to_argdown(tables: Mapping[str, pd.DataFrame], root: str | None = None,
             tags.append("#single-source")
         if attrs["kind"] == "prediction" and attrs["outcome"]:
             tags.append(f"#{attrs['outcome'].replace('_', '-')}")
+        tags += [f"#about-fn-{fn}" for fn in info["concerns_footnotes"]]
         return f"{title}: {_argdown_text(attrs['text'])} {' '.join(tags)}"
 
     def walk(node: str, depth: int, prefix: str, path: frozenset[str]) -> None:
@@ -321,7 +372,7 @@ def to_argdown(tables: Mapping[str, pd.DataFrame], root: str | None = None,
             return
         children = []
         for u, _, rel in sorted(graph.in_edges(node, data="relation")):
-            if rel == "cites" and not include_sources:
+            if rel == "concerns" or (rel == "cites" and not include_sources):
                 continue
             children.append((u, "<- " if rel == "attacks" else "<+ "))
         order = {"claim": 0, "source": 1}
@@ -339,7 +390,8 @@ def to_aif(tables: Mapping[str, pd.DataFrame], root: str | None = None) -> dict[
     CA nodes for attacks, edges ``I -> RA/CA -> I``.
 
     Footnote -> claim citations use RA nodes with ``scheme: "citation"`` (a course extension: AIF has no
-    node type for bibliographic sources). ``json.dumps`` the result to save it.
+    node type for bibliographic sources). An objection's footnotes are what it criticises, so they are
+    listed on its node (``about_footnotes``), not linked as support. ``json.dumps`` the result to save it.
     """
     graph = build_claim_graph(tables)
     if root is not None:
@@ -350,22 +402,49 @@ def to_aif(tables: Mapping[str, pd.DataFrame], root: str | None = None) -> dict[
     for node in sorted(graph.nodes(), key=lambda n: (graph.nodes[n]["type"], n)):
         attrs = graph.nodes[node]
         if attrs["type"] == "claim":
-            nodes.append({"nodeID": node, "text": attrs["text"], "type": "I", "kind": attrs["kind"],
-                          "section": attrs["section"], **({"outcome": attrs["outcome"]}
-                                                           if attrs["outcome"] else {})})
+            extra: dict[str, Any] = {"outcome": attrs["outcome"]} if attrs["outcome"] else {}
+            about = sorted(graph.nodes[u]["footnote"] for u in _in(graph, node, "concerns"))
+            if about:
+                extra["about_footnotes"] = about
+            if attrs["url"]:
+                extra["verification_url"] = attrs["url"]
+            nodes.append(
+                {
+                    "nodeID": node,
+                    "text": attrs["text"],
+                    "type": "I",
+                    "kind": attrs["kind"],
+                    "section": attrs["section"],
+                    **extra,
+                }
+            )
         else:
             src = sources.loc[attrs["footnote"]]
-            nodes.append({"nodeID": node, "type": "I", "kind": "source", "footnote": attrs["footnote"],
-                          "text": f"{_text(src['title'])} ({_text(src['container_title'])})",
-                          "own_material": attrs["own_material"]})
-    for n, (u, v, data) in enumerate(sorted(graph.edges(data=True), key=lambda e: (e[0], e[1]))):
+            nodes.append(
+                {
+                    "nodeID": node,
+                    "type": "I",
+                    "kind": "source",
+                    "footnote": attrs["footnote"],
+                    "text": f"{_text(src['title'])} ({_text(src['container_title'])})",
+                    "own_material": attrs["own_material"],
+                }
+            )
+    links = sorted(
+        ((u, v, d) for u, v, d in graph.edges(data=True) if d["relation"] != "concerns"), key=lambda e: (e[0], e[1])
+    )
+    for n, (u, v, data) in enumerate(links):
         rel = data["relation"]
         scheme_id = f"S{n + 1:03d}"
         s_type = "CA" if rel == "attacks" else "RA"
-        nodes.append({"nodeID": scheme_id, "type": s_type,
-                      "text": {"attacks": "Default Conflict", "supports": "Default Inference",
-                               "cites": "Citation"}[rel],
-                      "scheme": {"attacks": "conflict", "supports": "inference", "cites": "citation"}[rel]})
+        nodes.append(
+            {
+                "nodeID": scheme_id,
+                "type": s_type,
+                "text": {"attacks": "Default Conflict", "supports": "Default Inference", "cites": "Citation"}[rel],
+                "scheme": {"attacks": "conflict", "supports": "inference", "cites": "citation"}[rel],
+            }
+        )
         edges.append({"edgeID": f"E{2 * n + 1:03d}", "fromID": u, "toID": scheme_id})
         edges.append({"edgeID": f"E{2 * n + 2:03d}", "fromID": scheme_id, "toID": v})
     aif = {"nodes": nodes, "edges": edges, "locutions": []}

@@ -31,8 +31,16 @@ __all__ = [
     "to_date",
 ]
 
-RELATION_TYPES: tuple[str, ...] = ("sponsors", "proxy_of", "ally", "adversary", "mediates", "commands",
-                                   "succeeds", "member_of")
+RELATION_TYPES: tuple[str, ...] = (
+    "sponsors",
+    "proxy_of",
+    "ally",
+    "adversary",
+    "mediates",
+    "commands",
+    "succeeds",
+    "member_of",
+)
 # Camps in the order the layout places them, left to right around a circle.
 CAMP_ORDER: tuple[str, ...] = ("us_camp", "mediator", "iran_camp", "outside_power", "other")
 _CAMP_ANCHORS: dict[str, tuple[float, float]] = {
@@ -92,10 +100,14 @@ def build_graph(actors: pd.DataFrame, relations: pd.DataFrame) -> nx.MultiDiGrap
     _require(relations, _RELATION_COLUMNS, "relations")
     graph = nx.MultiDiGraph()
     for row in actors.itertuples(index=False):
-        graph.add_node(str(row.actor_id), name=_str(row.name), kind=_str(row.kind),
-                       alignment=_str(row.alignment) or "other",
-                       country_iso3=_str(getattr(row, "country_iso3", "")),
-                       parent_id=_str(getattr(row, "parent_id", "")))
+        graph.add_node(
+            str(row.actor_id),
+            name=_str(row.name),
+            kind=_str(row.kind),
+            alignment=_str(row.alignment) or "other",
+            country_iso3=_str(getattr(row, "country_iso3", "")),
+            parent_id=_str(getattr(row, "parent_id", "")),
+        )
     start = pd.to_datetime(relations["valid_from"], errors="coerce")
     end = pd.to_datetime(relations["valid_to"], errors="coerce")
     for i, row in enumerate(relations.itertuples(index=False)):
@@ -106,18 +118,26 @@ def build_graph(actors: pd.DataFrame, relations: pd.DataFrame) -> nx.MultiDiGrap
                 raise ValueError(f"relation {rid}: {end_name} '{actor}' is not an actor in the actors table")
         kind = _str(row.relation)
         if kind not in RELATION_TYPES:
-            raise ValueError(f"relation {rid}: unknown relation type '{kind}' "
-                             f"(expected one of {', '.join(RELATION_TYPES)})")
-        graph.add_edge(str(row.source_id), str(row.target_id), key=rid, relation=kind,
-                       valid_from=start.iloc[i], valid_to=end.iloc[i],
-                       support_types=_str(getattr(row, "support_types", "")),
-                       footnotes=_str(getattr(row, "footnotes", "")),
-                       confidence=_str(getattr(row, "confidence", "")))
+            raise ValueError(
+                f"relation {rid}: unknown relation type '{kind}' (expected one of {', '.join(RELATION_TYPES)})"
+            )
+        graph.add_edge(
+            str(row.source_id),
+            str(row.target_id),
+            key=rid,
+            relation=kind,
+            valid_from=start.iloc[i],
+            valid_to=end.iloc[i],
+            support_types=_str(getattr(row, "support_types", "")),
+            footnotes=_str(getattr(row, "footnotes", "")),
+            confidence=_str(getattr(row, "confidence", "")),
+        )
     return graph
 
 
-def filter_graph(graph: nx.MultiDiGraph, relation_types: Iterable[str] | None = None,
-                 on: object | None = None) -> nx.MultiDiGraph:
+def filter_graph(
+    graph: nx.MultiDiGraph, relation_types: Iterable[str] | None = None, on: object | None = None
+) -> nx.MultiDiGraph:
     """A copy keeping every node but only the ties of the chosen types that are active on ``on``.
 
     ``relation_types=None`` keeps all types; ``on=None`` ignores dates.
@@ -125,8 +145,9 @@ def filter_graph(graph: nx.MultiDiGraph, relation_types: Iterable[str] | None = 
     types = set(RELATION_TYPES if relation_types is None else relation_types)
     unknown = types - set(RELATION_TYPES)
     if unknown:
-        raise ValueError(f"unknown relation type(s) {', '.join(sorted(unknown))} "
-                         f"(expected some of {', '.join(RELATION_TYPES)})")
+        raise ValueError(
+            f"unknown relation type(s) {', '.join(sorted(unknown))} (expected some of {', '.join(RELATION_TYPES)})"
+        )
     day = to_date(on) if on is not None else None
     kept = nx.MultiDiGraph()
     kept.add_nodes_from(graph.nodes(data=True))
@@ -141,36 +162,43 @@ def filter_graph(graph: nx.MultiDiGraph, relation_types: Iterable[str] | None = 
     return kept
 
 
-def camp_layout(graph: nx.MultiDiGraph, seed: int = 7) -> dict[str, tuple[float, float]]:
-    """Stable positions: each camp gets its own region, and actors inside it are spread by a seeded spring.
+def camp_layout(graph: nx.MultiDiGraph, spacing: float = 0.26) -> dict[str, tuple[float, float]]:
+    """Stable positions: each camp on its own ring (US camp left, Iran camp right, outside powers top,
+    mediators centre, others bottom), members ordered so an actor sits next to its parent organisation.
 
-    Computed once on the full graph, so nodes stay put while filters change and learners can follow one
-    actor across dates. The camp regions mirror the course's colour legend (US camp left, Iran camp right).
+    Computed once from the actors alone, so nodes stay put while filters change and learners can follow
+    one actor across dates; ``spacing`` is the distance between neighbours on a ring.
     """
+    parents = {n: a.get("parent_id", "") for n, a in graph.nodes(data=True)}
+
+    def lineage(node: str) -> tuple[str, ...]:
+        chain, seen = [node], {node}
+        while parents.get(chain[-1]) and parents[chain[-1]] in graph and parents[chain[-1]] not in seen:
+            chain.append(parents[chain[-1]])
+            seen.add(chain[-1])
+        return tuple(reversed(chain))  # top-level ancestor first: sorting keeps families together
+
     positions: dict[str, tuple[float, float]] = {}
-    undirected = nx.Graph(graph.to_undirected())
     for camp in CAMP_ORDER:
-        members = sorted(n for n, a in graph.nodes(data=True) if a.get("alignment", "other") == camp)
-        extra = sorted(n for n, a in graph.nodes(data=True)
-                       if a.get("alignment", "other") not in CAMP_ORDER and camp == "other")
-        members += extra
+        members = sorted(
+            (
+                n
+                for n, a in graph.nodes(data=True)
+                if (a.get("alignment") if a.get("alignment") in CAMP_ORDER else "other") == camp
+            ),
+            key=lineage,
+        )
         if not members:
             continue
-        sub = undirected.subgraph(members)
-        if len(members) == 1:
-            local = {members[0]: np.zeros(2)}
-        else:
-            start = nx.circular_layout(sorted(sub.nodes()))
-            local = nx.spring_layout(sub, pos=start, seed=seed, k=1.2 / math.sqrt(len(members)),
-                                     iterations=80)
-        radius = 0.25 + 0.06 * math.sqrt(len(members))
         ax, ay = _CAMP_ANCHORS[camp]
-        coords = np.array([local[m] for m in members], dtype=float)
-        coords -= coords.mean(axis=0)
-        scale = np.abs(coords).max() or 1.0
-        coords = coords / scale * radius
-        for member, (x, y) in zip(members, coords, strict=True):
-            positions[member] = (float(ax * 1.6 + x), float(ay * 1.3 + y))
+        centre = (ax * 2.1, ay * 1.7)
+        if len(members) == 1:
+            positions[members[0]] = centre
+            continue
+        radius = max(0.12, len(members) * spacing / (2 * math.pi))
+        for i, member in enumerate(members):
+            angle = math.pi / 2 - 2 * math.pi * i / len(members)
+            positions[member] = (centre[0] + radius * math.cos(angle), centre[1] + radius * math.sin(angle))
     return positions
 
 
@@ -180,7 +208,8 @@ def centrality_table(graph: nx.MultiDiGraph, drop_isolates: bool = True) -> pd.D
     Degrees count ties (a pair tied twice counts twice). Betweenness and eigenvector centrality use the
     undirected simple graph because ally, adversary and mediates ties are symmetric even though the data
     stores one direction; PageRank keeps direction (it rewards being pointed at: commanded, sponsored).
-    Eigenvector centrality is NaN when it is not defined (no ties) or fails to converge.
+    Eigenvector centrality is NaN when it is not defined: no ties, or the tied actors fall apart into
+    separate groups (the leading eigenvector then sits in one group and reads as zero everywhere else).
     """
     nodes = list(graph.nodes())
     simple_undirected = nx.Graph(graph.to_undirected())
@@ -189,7 +218,8 @@ def centrality_table(graph: nx.MultiDiGraph, drop_isolates: bool = True) -> pd.D
     betweenness = nx.betweenness_centrality(simple_undirected, normalized=True) if has_edges else {}
     pagerank = nx.pagerank(simple_directed) if has_edges else {}
     eigen: dict[str, float] = {}
-    if has_edges:
+    tied = simple_undirected.subgraph([n for n in nodes if simple_undirected.degree(n) > 0])
+    if has_edges and nx.is_connected(tied):
         try:
             eigen = nx.eigenvector_centrality(simple_undirected, max_iter=1000, tol=1e-8)
         except nx.PowerIterationFailedConvergence:
@@ -197,20 +227,35 @@ def centrality_table(graph: nx.MultiDiGraph, drop_isolates: bool = True) -> pd.D
     rows = []
     for node in nodes:
         attrs = graph.nodes[node]
-        rows.append({
-            "actor_id": node,
-            "name": attrs.get("name", ""),
-            "alignment": attrs.get("alignment", ""),
-            "kind": attrs.get("kind", ""),
-            "degree": graph.degree(node),
-            "in_degree": graph.in_degree(node),
-            "out_degree": graph.out_degree(node),
-            "betweenness": betweenness.get(node, 0.0 if has_edges else math.nan),
-            "pagerank": pagerank.get(node, math.nan),
-            "eigenvector": eigen.get(node, math.nan),
-        })
-    table = pd.DataFrame(rows, columns=["actor_id", "name", "alignment", "kind", "degree", "in_degree",
-                                        "out_degree", "betweenness", "pagerank", "eigenvector"])
+        rows.append(
+            {
+                "actor_id": node,
+                "name": attrs.get("name", ""),
+                "alignment": attrs.get("alignment", ""),
+                "kind": attrs.get("kind", ""),
+                "degree": graph.degree(node),
+                "in_degree": graph.in_degree(node),
+                "out_degree": graph.out_degree(node),
+                "betweenness": betweenness.get(node, 0.0 if has_edges else math.nan),
+                "pagerank": pagerank.get(node, math.nan),
+                "eigenvector": eigen.get(node, math.nan),
+            }
+        )
+    table = pd.DataFrame(
+        rows,
+        columns=[
+            "actor_id",
+            "name",
+            "alignment",
+            "kind",
+            "degree",
+            "in_degree",
+            "out_degree",
+            "betweenness",
+            "pagerank",
+            "eigenvector",
+        ],
+    )
     table = table.astype({"degree": "int64", "in_degree": "int64", "out_degree": "int64"})
     if drop_isolates:
         table = table[table["degree"] > 0]
@@ -239,24 +284,29 @@ def sponsor_network(tables: Mapping[str, pd.DataFrame], on: object | None = None
     is_proxy = rel["relation"].astype(str) == "proxy_of"
     rel["sponsor_id"] = np.where(is_proxy, rel["target_id"].astype(str), rel["source_id"].astype(str))
     rel["proxy_id"] = np.where(is_proxy, rel["source_id"].astype(str), rel["target_id"].astype(str))
-    supports = (split_list(rel["support_types"]) if "support_types" in rel
-                else pd.Series([[]] * len(rel), index=rel.index))
+    supports = (
+        split_list(rel["support_types"]) if "support_types" in rel else pd.Series([[]] * len(rel), index=rel.index)
+    )
     rows = []
     for (sponsor, proxy), group in rel.groupby(["sponsor_id", "proxy_id"], sort=True):
         kinds = sorted({s for lst in supports.loc[group.index] for s in lst})
         ends = pd.to_datetime(group["valid_to"], errors="coerce")
-        rows.append({
-            "sponsor_id": sponsor,
-            "proxy_id": proxy,
-            "relation_ids": ";".join(sorted(group["relation_id"].astype(str))),
-            "recorded_as": ";".join(sorted(set(group["relation"].astype(str)))),
-            "support_types": ";".join(kinds),
-            "valid_from": pd.to_datetime(group["valid_from"], errors="coerce").min(),
-            # the pair's tie is open-ended if any record of it is
-            "valid_to": ends.max() if ends.notna().all() else pd.NaT,
-        })
-    out = pd.DataFrame(rows, columns=["sponsor_id", "proxy_id", "relation_ids", "recorded_as",
-                                      "support_types", "valid_from", "valid_to"])
+        rows.append(
+            {
+                "sponsor_id": sponsor,
+                "proxy_id": proxy,
+                "relation_ids": ";".join(sorted(group["relation_id"].astype(str))),
+                "recorded_as": ";".join(sorted(set(group["relation"].astype(str)))),
+                "support_types": ";".join(kinds),
+                "valid_from": pd.to_datetime(group["valid_from"], errors="coerce").min(),
+                # the pair's tie is open-ended if any record of it is
+                "valid_to": ends.max() if ends.notna().all() else pd.NaT,
+            }
+        )
+    out = pd.DataFrame(
+        rows,
+        columns=["sponsor_id", "proxy_id", "relation_ids", "recorded_as", "support_types", "valid_from", "valid_to"],
+    )
     names = actors.set_index(actors["actor_id"].astype(str))
     for col, prefix in (("sponsor_id", "sponsor"), ("proxy_id", "proxy")):
         out[f"{prefix}_name"] = out[col].map(names["name"].astype(str))
@@ -268,8 +318,9 @@ def sponsor_graph(tables: Mapping[str, pd.DataFrame], on: object | None = None) 
     """The sponsor -> proxy pairs of :func:`sponsor_network` as a simple directed graph."""
     pairs = sponsor_network(tables, on=on)
     graph = nx.DiGraph()
-    graph.add_edges_from((r.sponsor_id, r.proxy_id, {"relation_ids": r.relation_ids})
-                         for r in pairs.itertuples(index=False))
+    graph.add_edges_from(
+        (r.sponsor_id, r.proxy_id, {"relation_ids": r.relation_ids}) for r in pairs.itertuples(index=False)
+    )
     return graph
 
 
@@ -290,8 +341,9 @@ def _descendants_by_parent(actors: pd.DataFrame, root: str) -> set[str]:
     return found
 
 
-def proxies_by_country(tables: Mapping[str, pd.DataFrame], sponsor: str = "irn",
-                       include_organs: bool = True, on: object | None = None) -> pd.DataFrame:
+def proxies_by_country(
+    tables: Mapping[str, pd.DataFrame], sponsor: str = "irn", include_organs: bool = True, on: object | None = None
+) -> pd.DataFrame:
     """Proxies of ``sponsor`` grouped by the proxy's home country.
 
     With ``include_organs`` the sponsor's own organs count as the sponsor (Iran backs most groups through
@@ -304,16 +356,25 @@ def proxies_by_country(tables: Mapping[str, pd.DataFrame], sponsor: str = "irn",
     sponsors = _descendants_by_parent(actors, sponsor) if include_organs else {sponsor}
     pairs = sponsor_network(tables, on=on)
     pairs = pairs[pairs["sponsor_id"].isin(sponsors) & ~pairs["proxy_id"].isin(sponsors)]
-    per_proxy = (pairs.groupby("proxy_id", sort=True)
-                 .agg(proxy_name=("proxy_name", "first"), proxy_country=("proxy_country", "first"),
-                      via=("sponsor_id", lambda s: ";".join(sorted(set(s)))))
-                 .reset_index())
+    per_proxy = (
+        pairs.groupby("proxy_id", sort=True)
+        .agg(
+            proxy_name=("proxy_name", "first"),
+            proxy_country=("proxy_country", "first"),
+            via=("sponsor_id", lambda s: ";".join(sorted(set(s)))),
+        )
+        .reset_index()
+    )
     per_proxy["proxy_country"] = per_proxy["proxy_country"].astype("string").fillna("(none)")
-    grouped = (per_proxy.groupby("proxy_country", sort=True)
-               .agg(n_proxies=("proxy_id", "size"),
-                    proxy_ids=("proxy_id", lambda s: ";".join(s)),
-                    proxies=("proxy_name", lambda s: "; ".join(s)))
-               .reset_index()
-               .rename(columns={"proxy_country": "country_iso3"}))
+    grouped = (
+        per_proxy.groupby("proxy_country", sort=True)
+        .agg(
+            n_proxies=("proxy_id", "size"),
+            proxy_ids=("proxy_id", lambda s: ";".join(s)),
+            proxies=("proxy_name", lambda s: "; ".join(s)),
+        )
+        .reset_index()
+        .rename(columns={"proxy_country": "country_iso3"})
+    )
     grouped["n_proxies"] = grouped["n_proxies"].astype("int64")
     return grouped.sort_values(["n_proxies", "country_iso3"], ascending=[False, True]).reset_index(drop=True)

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Normalize
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
 
 from brinkmanship.style import GOLDSTEIN_CMAP, OKABE_ITO, set_accessible
@@ -34,21 +35,49 @@ QUAD_CLASSES: dict[int, str] = {
 }
 # CAMEO root categories (CAMEO manual 1.1b3), used to say in words what an event code means.
 CAMEO_ROOTS: dict[str, str] = {
-    "01": "make public statement", "02": "appeal", "03": "express intent to cooperate", "04": "consult",
-    "05": "engage in diplomatic cooperation", "06": "engage in material cooperation", "07": "provide aid",
-    "08": "yield", "09": "investigate", "10": "demand", "11": "disapprove", "12": "reject", "13": "threaten",
-    "14": "protest", "15": "exhibit force posture", "16": "reduce relations", "17": "coerce", "18": "assault",
-    "19": "fight", "20": "use unconventional mass violence",
+    "01": "make public statement",
+    "02": "appeal",
+    "03": "express intent to cooperate",
+    "04": "consult",
+    "05": "engage in diplomatic cooperation",
+    "06": "engage in material cooperation",
+    "07": "provide aid",
+    "08": "yield",
+    "09": "investigate",
+    "10": "demand",
+    "11": "disapprove",
+    "12": "reject",
+    "13": "threaten",
+    "14": "protest",
+    "15": "exhibit force posture",
+    "16": "reduce relations",
+    "17": "coerce",
+    "18": "assault",
+    "19": "fight",
+    "20": "use unconventional mass violence",
 }
 ACLED_EVENT_TYPES: tuple[str, ...] = (
-    "Battles", "Explosions/Remote violence", "Violence against civilians", "Protests", "Riots",
+    "Battles",
+    "Explosions/Remote violence",
+    "Violence against civilians",
+    "Protests",
+    "Riots",
     "Strategic developments",
 )
 TEXT_COLUMNS: tuple[str, ...] = ("title", "description", "notes", "disputed")
 LANE_KINDS: tuple[str, ...] = ("theatre", "actor")
 GOLDSTEIN_NORM = Normalize(vmin=-10, vmax=10)
-_REQUIRED = ("event_id", "date", "period", "title", "source_actor_id", "target_actor_id", "theatre",
-             "quad_class", "goldstein")
+_REQUIRED = (
+    "event_id",
+    "date",
+    "period",
+    "title",
+    "source_actor_id",
+    "target_actor_id",
+    "theatre",
+    "quad_class",
+    "goldstein",
+)
 
 
 def _text(series: pd.Series) -> pd.Series:
@@ -76,8 +105,7 @@ def event_type_options(events: pd.DataFrame | None = None) -> list[tuple[str, st
         if "acled_event_type" in events:
             present_a = set(_text(events["acled_event_type"]).dropna())
             acled = [a for a in acled if a in present_a]
-    return ([(f"CAMEO: {QUAD_CLASSES[q]}", f"quad:{q}") for q in quads]
-            + [(f"ACLED: {a}", f"acled:{a}") for a in acled])
+    return [(f"CAMEO: {QUAD_CLASSES[q]}", f"quad:{q}") for q in quads] + [(f"ACLED: {a}", f"acled:{a}") for a in acled]
 
 
 def parse_event_type(key: str | None) -> tuple[int | None, str | None]:
@@ -195,14 +223,16 @@ def _check_enum(ev: pd.DataFrame, column: str, wanted: set[str]) -> None:
 def event_table(events: pd.DataFrame) -> pd.DataFrame:
     """The compact table a learner scans: one row per event, dates formatted with their precision."""
     ev = events if "source_name" in events else prepare_events(events)
-    return pd.DataFrame({
-        "event": _text(ev["event_id"]).to_numpy(),
-        "date": [format_date(d, p) for d, p in zip(ev["date"], _precisions(ev), strict=True)],
-        "what": _text(ev["title"]).to_numpy(),
-        "who": [_who(s, t) for s, t in zip(ev["source_name"], ev["target_name"], strict=True)],
-        "theatre": _text(ev["theatre"]).to_numpy(),
-        "goldstein": pd.to_numeric(ev["goldstein"]).to_numpy(),
-    })
+    return pd.DataFrame(
+        {
+            "event": _text(ev["event_id"]).to_numpy(),
+            "date": [format_date(d, p) for d, p in zip(ev["date"], _precisions(ev), strict=True)],
+            "what": _text(ev["title"]).to_numpy(),
+            "who": [_who(s, t) for s, t in zip(ev["source_name"], ev["target_name"], strict=True)],
+            "theatre": _text(ev["theatre"]).to_numpy(),
+            "goldstein": pd.to_numeric(ev["goldstein"]).to_numpy(),
+        }
+    )
 
 
 def _precisions(ev: pd.DataFrame) -> list[str]:
@@ -248,8 +278,9 @@ def new_canvas(width: float = 10.0, height: float = 5.0) -> TimelineCanvas:
     return TimelineCanvas(fig, ax, cax)
 
 
-def lanes_for(events: pd.DataFrame, lanes: str = "theatre", actors: Iterable[str] | None = None,
-              max_lanes: int = 12) -> list[str]:
+def lanes_for(
+    events: pd.DataFrame, lanes: str = "theatre", actors: Iterable[str] | None = None, max_lanes: int = 12
+) -> list[str]:
     """Lane keys, top to bottom: theatres by first appearance, or actors (the chosen ones, else the most active)."""
     if lanes not in LANE_KINDS:
         raise ValueError(f"lanes must be one of {LANE_KINDS}, got {lanes!r}")
@@ -289,31 +320,62 @@ def draw_timeline(
     labels = dict(actor_labels or {})
     if lanes == "actor" and not labels:
         labels = dict(zip(_text(ev["source_actor_id"]), _text(ev["source_name"]), strict=False))
-        labels.update(zip(_text(ev["target_actor_id"]).fillna(""), _text(ev["target_name"]).fillna(""),
-                          strict=False))
+        labels.update(zip(_text(ev["target_actor_id"]).fillna(""), _text(ev["target_name"]).fillna(""), strict=False))
     g = pd.to_numeric(ev["goldstein"]).to_numpy(dtype=float)
     dates = ev["date"].to_numpy()
     if lanes == "theatre":
         th = _text(ev["theatre"]).to_numpy(dtype=object)
         ys = np.array([pos.get(t, -1) for t in th], dtype=float)
         keep = ys >= 0
-        ax.scatter(dates[keep], ys[keep], c=g[keep], s=_sizes(g[keep]), cmap=GOLDSTEIN_CMAP,
-                   norm=GOLDSTEIN_NORM, edgecolors="black", linewidths=0.5, zorder=3, label="event")
+        ax.scatter(
+            dates[keep],
+            ys[keep],
+            c=g[keep],
+            s=_sizes(g[keep]),
+            cmap=GOLDSTEIN_CMAP,
+            norm=GOLDSTEIN_NORM,
+            edgecolors="black",
+            linewidths=0.5,
+            zorder=3,
+            label="event",
+        )
     else:
         src = _text(ev["source_actor_id"]).to_numpy(dtype=object)
         tgt = _text(ev["target_actor_id"]).fillna("").to_numpy(dtype=object)
         ys = np.array([pos.get(a, -1) for a in src], dtype=float)
         yt = np.array([pos.get(a, -1) for a in tgt], dtype=float)
         ks, kt = ys >= 0, yt >= 0
-        ax.scatter(dates[ks], ys[ks], c=g[ks], s=_sizes(g[ks]), cmap=GOLDSTEIN_CMAP, norm=GOLDSTEIN_NORM,
-                   edgecolors="black", linewidths=0.5, zorder=3, label="acted (source)")
-        ax.scatter(dates[kt], yt[kt], s=_sizes(g[kt]), facecolors="none", edgecolors=OKABE_ITO["black"],
-                   linewidths=1.0, zorder=2, label="acted upon (target)")
+        ax.scatter(
+            dates[ks],
+            ys[ks],
+            c=g[ks],
+            s=_sizes(g[ks]),
+            cmap=GOLDSTEIN_CMAP,
+            norm=GOLDSTEIN_NORM,
+            edgecolors="black",
+            linewidths=0.5,
+            zorder=3,
+            label="acted (source)",
+        )
+        ax.scatter(
+            dates[kt],
+            yt[kt],
+            s=_sizes(g[kt]),
+            facecolors="none",
+            edgecolors=OKABE_ITO["black"],
+            linewidths=1.0,
+            zorder=2,
+            label="acted upon (target)",
+        )
         ax.legend(loc="upper left", fontsize=7, frameon=False, ncols=2, bbox_to_anchor=(0, 1.09))
     ax.set_yticks(range(len(keys)))
-    ax.set_yticklabels([_short(labels.get(k, k) if lanes == "actor" else k.replace("_", " ")) for k in keys],
-                       fontsize=8)
+    ax.set_yticklabels(
+        [_short(labels.get(k, k) if lanes == "actor" else k.replace("_", " ")) for k in keys], fontsize=8
+    )
     ax.set_ylim(len(keys) - 0.5, -0.5) if keys else ax.set_ylim(-0.5, 0.5)
+    locator = AutoDateLocator(minticks=3, maxticks=9)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
     ax.grid(axis="x", color=OKABE_ITO["grey"], alpha=0.3)
     ax.tick_params(axis="x", labelsize=8)
     if len(ev):
@@ -338,8 +400,9 @@ def _short(text: str, n: int = 28) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def timeline_alt_text(events: pd.DataFrame, lanes: str, keys: list[str],
-                      labels: Mapping[str, str] | None = None) -> str:
+def timeline_alt_text(
+    events: pd.DataFrame, lanes: str, keys: list[str], labels: Mapping[str, str] | None = None
+) -> str:
     """A sentence-level description of the timeline computed from the data it shows."""
     if not len(events):
         return "Empty timeline: no events match the current filters."
@@ -351,16 +414,27 @@ def timeline_alt_text(events: pd.DataFrame, lanes: str, keys: list[str],
     names = ", ".join(labels.get(k, k) if lanes == "actor" else k.replace("_", " ") for k in keys[:6])
     more = f" and {len(keys) - 6} more" if len(keys) > 6 else ""
     return (
-        f"Timeline of {len(events)} events from {lo:%d %B %Y} to {hi:%d %B %Y} in {len(keys)} {lanes} lanes "
+        f"Timeline of {_plural(len(events), 'event')} from {_day(lo)} to {_day(hi)} in "
+        f"{_plural(len(keys), f'{lanes} lane')} "
         f"({names}{more}). Marker colour and size show the Goldstein score; mean {g.mean():.1f}. "
-        f"Most conflictual: {worst['title']} ({worst['date']:%d %B %Y}, {float(worst['goldstein']):+.1f}). "
-        f"Most cooperative: {best['title']} ({best['date']:%d %B %Y}, {float(best['goldstein']):+.1f})."
+        f"Most conflictual: {worst['title']} ({_day(worst['date'])}, {float(worst['goldstein']):+.1f}). "
+        f"Most cooperative: {best['title']} ({_day(best['date'])}, {float(best['goldstein']):+.1f})."
     )
 
 
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _day(ts: Any) -> str:
+    ts = pd.Timestamp(ts)
+    return f"{ts.day} {ts:%B %Y}"
+
+
 # --- detail ---------------------------------------------------------------------------------------------
-def event_detail(events: pd.DataFrame, event_id: str, sources: pd.DataFrame | None = None,
-                 actors: pd.DataFrame | None = None) -> dict[str, Any]:
+def event_detail(
+    events: pd.DataFrame, event_id: str, sources: pd.DataFrame | None = None, actors: pd.DataFrame | None = None
+) -> dict[str, Any]:
     """Everything a learner needs to check one event: what, when, who, where, its footnotes with their
     sources, the URL where the course verified it, and what is disputed. ``markdown`` holds it as text."""
     ids = _text(events["event_id"])
@@ -384,22 +458,36 @@ def event_detail(events: pd.DataFrame, event_id: str, sources: pd.DataFrame | No
         "date": when,
         "period": _val(row.get("period")),
         "what": _val(row.get("description")),
-        "who": {"source": names.get(src_id, src_id) if src_id else None,
-                "target": names.get(tgt_id, tgt_id) if tgt_id else None,
-                "source_id": src_id, "target_id": tgt_id},
-        "where": ", ".join(x for x in (_val(row.get("location")), _val(row.get("country_iso3"))) if x),
+        "who": {
+            "source": names.get(src_id, src_id) if src_id else None,
+            "target": names.get(tgt_id, tgt_id) if tgt_id else None,
+            "source_id": src_id,
+            "target_id": tgt_id,
+        },
+        "where": _where(_val(row.get("location")), _val(row.get("country_iso3"))),
         "theatre": _val(row.get("theatre")),
-        "cameo": {"code": code, "root": root, "label": CAMEO_ROOTS.get(root, "unknown root"),
-                  "quad_class": _int(row.get("quad_class")),
-                  "goldstein": float(row["goldstein"]) if not pd.isna(row["goldstein"]) else None},
+        "cameo": {
+            "code": code,
+            "root": root,
+            "label": CAMEO_ROOTS.get(root, "unknown root"),
+            "quad_class": _int(row.get("quad_class")),
+            "goldstein": float(row["goldstein"]) if not pd.isna(row["goldstein"]) else None,
+        },
         "footnotes": footnote_sources(_val(row.get("footnotes")), sources),
         "verification_url": _val(row.get("verification_url")),
         "confidence": _val(row.get("confidence")),
+        "in_article": None if pd.isna(row.get("in_article", pd.NA)) else bool(row.get("in_article")),
         "disputed": _val(row.get("disputed")),
         "notes": _val(row.get("notes")),
     }
     detail["markdown"] = detail_markdown(detail)
     return detail
+
+
+def _where(location: str | None, iso3: str | None) -> str:
+    if location and iso3:
+        return f"{location} ({iso3})"
+    return location or iso3 or ""
 
 
 def footnote_sources(footnotes: str | None, sources: pd.DataFrame | None) -> list[dict[str, Any]]:
@@ -422,13 +510,15 @@ def footnote_sources(footnotes: str | None, sources: pd.DataFrame | None) -> lis
             out.append({"footnote": n, "title": None, "container": None, "issued": None, "url": None})
             continue
         issued = src.get("issued")
-        out.append({
-            "footnote": n,
-            "title": _val(src.get("title")),
-            "container": _val(src.get("container_title")),
-            "issued": None if issued is None or pd.isna(issued) else pd.Timestamp(issued).date().isoformat(),
-            "url": _val(src.get("url")),
-        })
+        out.append(
+            {
+                "footnote": n,
+                "title": _val(src.get("title")),
+                "container": _val(src.get("container_title")),
+                "issued": None if issued is None or pd.isna(issued) else pd.Timestamp(issued).date().isoformat(),
+                "url": _val(src.get("url")),
+            }
+        )
     return out
 
 
@@ -456,10 +546,14 @@ def detail_markdown(d: Mapping[str, Any]) -> str:
                 lines.append(f"- [{f['footnote']}] (not in sources.csv)")
                 continue
             link = f" <{f['url']}>" if f["url"] else " (no public URL)"
-            lines.append(f"- [{f['footnote']}] {_md(f['title'])}, *{_md(f['container'] or '')}*, "
-                         f"{f['issued']}.{link}")
+            lines.append(f"- [{f['footnote']}] {_md(f['title'])}, *{_md(f['container'] or '')}*, {f['issued']}.{link}")
     else:
-        lines.append("**Footnotes in the article:** none (the course adds this event as background).")
+        why = (
+            "the article gives no footnote for it"
+            if d.get("in_article")
+            else "the article does not use this event; the course adds it"
+        )
+        lines.append(f"**Footnotes in the article:** none ({why}).")
     lines.append("")
     lines.append(f"**Verified at:** <{d['verification_url']}> (confidence: {d['confidence']})")
     if d["disputed"]:

@@ -14,6 +14,7 @@ from typing import Any
 
 import ipywidgets as w
 import matplotlib.pyplot as plt
+from IPython.core.interactiveshell import InteractiveShell
 from IPython.display import HTML, display
 from matplotlib.figure import Figure
 
@@ -91,12 +92,22 @@ class View:
 
     def show_figure(self, fig: Figure) -> None:
         """Put a figure in the figure area with its alt text visible next to it (screen readers read both)."""
-        self.figure_out.clear_output(wait=True)
-        with self.figure_out:
-            display(fig)
-            text = alt_text(fig) or ""
-            display(HTML(f'<p class="brink-alt" role="note"><b>Figure: {_esc(figure_title(fig))}.</b> '
-                         f"{_esc(text)}</p>"))
+        text = alt_text(fig) or ""
+        self.show(self.figure_out, fig, HTML(f'<p class="brink-alt" role="note"><b>Figure: '
+                                             f"{_esc(figure_title(fig))}.</b> {_esc(text)}</p>"))
+
+    @staticmethod
+    def show(out: w.Output, *objs: Any) -> None:
+        """Replace an output area's content with ``objs``.
+
+        Without an IPython shell (plain pytest, benchmarks) there is nowhere to display to, and IPython
+        would print the objects' text form to stdout instead: skip it. Results are computed either way.
+        """
+        if not InteractiveShell.initialized():
+            return
+        out.clear_output(wait=True)
+        with out:
+            display(*objs)
 
     def layout(self) -> w.Widget:
         """The assembled widget; subclasses may override for a custom arrangement."""

@@ -1,0 +1,115 @@
+"""Course folders: where an assignment's source lives, and throw-away nbgrader course directories."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from brinkmanship import paths
+
+COURSE_ID = "brinkmanship"
+SOURCE_DIR = "solutions"
+RELEASE_DIR = "assignments"
+
+
+class GradingError(Exception):
+    """A problem the user must fix (missing course, unknown assignment...): printed, never a traceback."""
+
+
+def course_root(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The course directory: an explicit one, else the current folder if it is a course, else the clone."""
+    candidates = [Path(explicit)] if explicit else [Path.cwd(), paths.repo_root()]
+    for candidate in candidates:
+        if candidate is not None and (candidate / "nbgrader_config.py").is_file():
+            return candidate.resolve()
+    if explicit:
+        raise GradingError(f"{explicit} is not a course directory (it has no nbgrader_config.py)")
+    raise GradingError(
+        "no course directory found: run this inside the brinkmanship repository (the folder with "
+        "nbgrader_config.py and solutions/) or pass --course DIR. A pip-installed brinkmanship has no "
+        "instructor notebooks, so hidden tests need the course repository."
+    )
+
+
+def assignments(root: Path) -> list[str]:
+    """Assignment names: the folders of solutions/ that hold at least one notebook."""
+    source = root / SOURCE_DIR
+    if not source.is_dir():
+        return []
+    return sorted(d.name for d in source.iterdir() if d.is_dir() and any(d.glob("*.ipynb")))
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One assignment's instructor notebooks, read from solutions/<name>/."""
+
+    name: str
+    source_dir: Path
+
+    @property
+    def notebooks(self) -> list[Path]:
+        return sorted(p for p in self.source_dir.glob("*.ipynb") if not p.name.startswith("."))
+
+    @property
+    def notebook_names(self) -> list[str]:
+        return [p.stem for p in self.notebooks]
+
+    def read(self, notebook: str) -> nbformat.NotebookNode:
+        return nbformat.read(self.source_dir / f"{notebook}.ipynb", as_version=4)
+
+
+def find_assignment(root: Path, name: str) -> Assignment:
+    """The assignment called ``name`` in ``root``, or a clear error listing those that exist."""
+    folder = root / SOURCE_DIR / name
+    if not any(folder.glob("*.ipynb")):
+        known = ", ".join(assignments(root)) or "none"
+        raise GradingError(f"no assignment {name!r} in {root / SOURCE_DIR} (known: {known})")
+    return Assignment(name, folder)
+
+
+def write_config(course: Path, db_url: str, timeout: int = 60) -> None:
+    """A minimal nbgrader_config.py for a throw-away course: only what nbgrader needs, nothing secret."""
+    course.mkdir(parents=True, exist_ok=True)
+    (course / "nbgrader_config.py").write_text(
+        "c = get_config()  # noqa: F821\n"
+        f"c.CourseDirectory.course_id = {COURSE_ID!r}\n"
+        f"c.CourseDirectory.root = {str(course)!r}\n"
+        f"c.CourseDirectory.source_directory = {SOURCE_DIR!r}\n"
+        f"c.CourseDirectory.release_directory = {RELEASE_DIR!r}\n"
+        f"c.CourseDirectory.db_url = {db_url!r}\n"
+        f"c.Exchange.root = {str(course / 'exchange')!r}\n"
+        f"c.Execute.timeout = {int(timeout)}\n"
+        "c.Execute.interrupt_on_timeout = True\n"
+        "c.Execute.shutdown_kernel = 'immediate'\n"
+        "c.LimitOutput.max_lines = 1000\n"
+        "c.ClearSolutions.code_stub = {'python': '# YOUR CODE HERE\\nraise NotImplementedError()'}\n"
+        "c.ClearSolutions.text_stub = 'YOUR ANSWER HERE'\n"
+    )
+
+
+def copy_support_files(assignment: Assignment, dest: Path) -> None:
+    """Copy the assignment's non-notebook files (data the notebooks read); never the instructor notebooks."""
+    for path in assignment.source_dir.rglob("*"):
+        rel = path.relative_to(assignment.source_dir)
+        if path.is_dir() or path.suffix == ".ipynb" or any(part.startswith(".") for part in rel.parts):
+            continue
+        target = dest / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target)
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def default_db_url(root: Path) -> str:
+    """The course's gradebook URL as its nbgrader_config.py sets it (env BRINKMANSHIP_DB_URL included)."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+    url = config.CourseDirectory.get("db_url")
+    return str(url) if url else sqlite_url(root / "gradebook.db")

@@ -1,0 +1,351 @@
+"""Reference answers for every lesson exercise, computed from the data, and tests of brinkmanship.checks.
+
+How to add an exercise (both lesson engineers): write a function decorated with ``@reference("lNN_name")`` that
+takes the ``tables`` dict and returns ``(right_answer, [plausible wrong answers])`` computed with real pandas code;
+then record the hash once with ``checks.record(...)`` (see the __main__ block at the bottom:
+``.venv/bin/python tests/test_lesson_checks.py lNN_name`` re-records one id from its reference function, keeping
+kind/hint/decimals). Every id in checks.json must have a reference here and vice versa.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from brinkmanship import checks, data
+
+Reference = Callable[[dict[str, pd.DataFrame]], tuple[Any, list[Any]]]
+REFERENCES: dict[str, Reference] = {}
+
+
+def reference(exercise_id: str) -> Callable[[Reference], Reference]:
+    def register(fn: Reference) -> Reference:
+        if exercise_id in REFERENCES:
+            raise ValueError(f"duplicate reference for {exercise_id}")
+        REFERENCES[exercise_id] = fn
+        return fn
+
+    return register
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Lessons 00-04 (lessons-A)
+# --------------------------------------------------------------------------------------------------------------
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Lessons 05-09 (lessons-B): append below this line
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _event_date(tables: dict[str, pd.DataFrame], event_id: str) -> pd.Timestamp:
+    events = tables["events"]
+    return events.loc[events["event_id"] == event_id, "date"].iloc[0]
+
+
+def _days(tables: dict[str, pd.DataFrame], first: str, second: str) -> int:
+    return int((_event_date(tables, second) - _event_date(tables, first)).days)
+
+
+@reference("l05_grigoryev_days_before")
+def _l05_grigoryev(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
+    src = tables["sources"]
+    issued = src.loc[src["footnote"] == 20, "issued"].iloc[0]
+    right = int((_event_date(tables, "E19") - issued).days)
+    return right, [right + 1, right - 1, int((_event_date(tables, "E35") - issued).days)]
+
+
+@reference("l05_mediators_beijing")
+def _l05_mediators(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
+    from brinkmanship import network
+
+    graph = network.build_graph(tables["actors"], tables["relations"])
+    on_day = network.filter_graph(graph, relation_types=["mediates"], on=_event_date(tables, "L07"))
+    right = sorted({u for u, _, _ in on_day.edges(data=True)})
+    before = network.filter_graph(graph, relation_types=["mediates"], on=_event_date(tables, "E19"))
+    wrong_before = sorted({u for u, _, _ in before.edges(data=True)})
+    return right, [wrong_before, [a for a in right if a != "chn"], ["chn"]]
+
+
+@reference("l05_days_concept_to_beijing")
+def _l05_days(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
+    right = _days(tables, "E08", "L07")
+    return right, [_days(tables, "E08", "L23"), right + 1]
+
+
+@reference("l06_bolton_days_out_of_office")
+def _l06_bolton(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
+    right = _days(tables, "E10", "E20")
+    return right, [right + 1, right - 1]
+
+
+@reference("l06_proxy_attacks")
+def _l06_proxies(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
+    by_id = tables["actors"].set_index("actor_id")
+    ev = tables["events"]
+    coded = (ev.join(by_id[["alignment", "kind"]], on="source_actor_id")
+             .join(by_id["alignment"].rename("target_alignment"), on="target_actor_id"))
+    base = coded[(coded["alignment"] == "iran_camp") & (coded["target_alignment"] == "us_camp")
+                 & (coded["quad_class"] == 4) & (coded["period"] == "article")]
+    right = int(base["kind"].isin(["militia", "militant_group"]).sum())
+    everyone = coded[(coded["alignment"] == "iran_camp") & (coded["quad_class"] == 4) & (coded["period"] == "article")]
+    return right, [len(base), int((base["kind"] == "armed_force").sum()), len(everyone)]
+
+
+@reference("l06_us_to_iran_mean_goldstein")
+def _l06_mean(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
+    from brinkmanship import escalation
+
+    dyad = escalation.dyad_events(tables["events"], tables["actors"], "us_camp", "iran_camp")
+    article = dyad[dyad["period"] == "article"]
+    right = float(article.loc[article["direction"] == "a_to_b", "goldstein"].mean())
+    reverse = float(article.loc[article["direction"] == "b_to_a", "goldstein"].mean())
+    return right, [reverse, float(dyad.loc[dyad["direction"] == "a_to_b", "goldstein"].mean()),
+                   float(article["goldstein"].mean())]
+
+
+@reference("l07_p_war_default")
+def _l07_default(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
+    from brinkmanship import game
+
+    eq = game.mixed_equilibrium(*game.payoff_matrices(game.ChickenPayoffs()))
+    return float(game.p_war(game.ChickenPayoffs())), [float(eq.us_straight), float(1 - eq.us_straight), 0.1 + 0.1]
+
+
+@reference("l07_p_war_costly_war")
+def _l07_costly(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
+    from brinkmanship import game
+
+    costly = game.ChickenPayoffs(us_war_cost=30, iran_war_cost=30)
+    one_side = game.ChickenPayoffs(us_war_cost=30)
+    return float(game.p_war(costly)), [float(game.p_war(one_side)), float(game.p_war(game.ChickenPayoffs())) / 3,
+                                       float(game.mixed_equilibrium(*game.payoff_matrices(costly)).us_straight)]
+
+
+@reference("l07_us_move_iran_dug_in")
+def _l07_dug_in(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
+    from brinkmanship import game
+
+    pure = game.pure_equilibria(*game.payoff_matrices(game.ChickenPayoffs(iran_backdown_cost=12)))
+    assert len(pure) == 1, "with only Iran dug in, exactly one pure equilibrium must remain"
+    us_move, iran_move = pure[0]
+    return us_move, [iran_move, "war"]
+
+
+@reference("l07_days_strikes_to_ceasefire")
+def _l07_days(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
+    right = _days(tables, "L16", "L18")
+    return right, [_days(tables, "L17", "L18"), _days(tables, "L15", "L18")]
+
+
+@reference("l08_n_predate_killing")
+def _l08_predate(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
+    src = tables["sources"]
+    killing = _event_date(tables, "E19")
+    right = int((src["issued"] < killing).sum())
+    return right, [int((src["issued"] <= killing).sum()), len(src) - right, int(src["self_citation"].sum())]
+
+
+@reference("l08_own_material")
+def _l08_own(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
+    src = tables["sources"]
+    right = sorted(int(f) for f in src.loc[src["author_own_material"].fillna(False).astype(bool), "footnote"])
+    written = sorted(int(f) for f in src.loc[src["self_citation"].fillna(False).astype(bool), "footnote"])
+    return right, [written, [f for f in right if f != 5]]
+
+
+@reference("l08_news_mean_age")
+def _l08_age(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
+    src = tables["sources"]
+    news = src["source_type"].astype(str) == "news_report"
+    ages = src["days_before_publication"].astype(float)
+    return float(ages[news].mean()), [float(ages.mean()), float(ages[news].median()), float(ages[~news].mean())]
+
+
+@reference("l08_own_work_only_claims")
+def _l08_claims(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
+    from brinkmanship import argument
+
+    support = argument.claim_support(tables)
+    right = sorted(support.index[support["own_work_only"]])
+    single = sorted(support.index[support["single_source"]])
+    return right, [single, [c for c in right if c != "V06"]]
+
+
+@reference("l09_n_held")
+def _l09_held(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
+    from brinkmanship import argument
+
+    outcomes = argument.predictions(tables)["outcome"]
+    right = int((outcomes == "held").sum())
+    return right, [int(outcomes.isin(["held", "partly_held"]).sum()), len(outcomes)]
+
+
+@reference("l09_partly_held_ids")
+def _l09_partly(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
+    from brinkmanship import argument
+
+    preds = argument.predictions(tables)
+    right = sorted(preds.index[preds["outcome"] == "partly_held"])
+    return right, [sorted(preds.index[preds["outcome"] == "held"]), right[:1]]
+
+
+@reference("l09_days_to_first_test")
+def _l09_first(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
+    from brinkmanship import argument
+
+    first = argument.predictions(tables)["first_decided"].min()
+    right = int((first - _event_date(tables, "E35")).days)
+    return right, [int((first - _event_date(tables, "E33")).days), int((first - _event_date(tables, "E19")).days)]
+
+
+@reference("l09_worst_month")
+def _l09_worst(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
+    from brinkmanship import escalation
+
+    index = escalation.escalation_index(tables["events"], tables["actors"], "us_camp", "iran_camp", freq="MS",
+                                        start="2020-03-01")
+    ranked = index["goldstein_sum"].sort_values(kind="stable")
+    assert ranked.iloc[0] < ranked.iloc[1], "the worst month must be unique for this exercise"
+    return ranked.index[0].strftime("%Y-%m"), [ranked.index[1].strftime("%Y-%m"),
+                                               index["goldstein_sum"].idxmax().strftime("%Y-%m")]
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Tests
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _forbidden_texts(entry: dict[str, Any], right: Any) -> list[str]:
+    """Texts of the right answer that must never show up in what check() prints."""
+    canonical = checks.normalise(right, entry["kind"], entry.get("decimals"))
+    if entry["kind"] == "bool":
+        return []  # "true"/"false" are ordinary words in hints
+    if entry["kind"] in ("set", "list"):
+        items = json.loads(canonical)
+        return [canonical] if len(items) > 1 else [str(i) for i in items if len(str(i)) > 2]
+    texts = [canonical]
+    if entry["kind"] == "number":
+        texts.append(str(right))
+    return [t for t in texts if len(t.strip()) > 0]
+
+
+def test_every_recorded_id_has_a_reference_and_back() -> None:
+    recorded = set(checks.exercise_ids())
+    assert recorded - set(REFERENCES) == set(), "exercise ids in checks.json without a reference answer here"
+    assert set(REFERENCES) - recorded == set(), "reference answers here never recorded in checks.json"
+
+
+@pytest.mark.parametrize("exercise_id", sorted(REFERENCES))
+def test_reference_answer_passes_and_wrong_ones_fail(exercise_id: str, tables: dict, capsys) -> None:
+    entry = json.loads(checks.STORE.read_text(encoding="utf-8"))[exercise_id]
+    right, wrongs = REFERENCES[exercise_id](tables)
+    assert right is not None
+    assert wrongs, f"{exercise_id}: give at least one plausible wrong answer"
+    assert checks.check(exercise_id, right) is True, f"{exercise_id}: the data changed? re-record the hash"
+    assert capsys.readouterr().out.strip() == "Correct!"
+    forbidden = _forbidden_texts(entry, right)
+    for wrong in wrongs:
+        assert checks.check(exercise_id, wrong) is False, f"{exercise_id}: wrong answer {wrong!r} accepted"
+        printed = capsys.readouterr().out
+        assert printed.startswith("Not yet:")
+        for text in forbidden:
+            assert text.casefold() not in printed.casefold(), f"{exercise_id}: hint reveals the answer"
+    assert checks.check(exercise_id, None) is False
+    assert "replace None" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("exercise_id", checks.exercise_ids())
+def test_store_entries_are_well_formed(exercise_id: str) -> None:
+    entry = json.loads(checks.STORE.read_text(encoding="utf-8"))[exercise_id]
+    assert entry["kind"] in checks.KINDS
+    assert len(entry["hash"]) == 64 and entry["salt"] and entry["hint"].strip()
+    assert exercise_id[0] == "l" and exercise_id[1:3].isdigit()
+
+
+# --- the checks module itself, on a throw-away store ----------------------------------------------------------
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Path:
+    return tmp_path / "checks.json"
+
+
+def test_number_rounding_and_hint(store: Path, capsys) -> None:
+    checks.record("l99_ratio", 2 / 3, "number", "divide the two counts", decimals=3, path=store)
+    assert checks.check("l99_ratio", 0.6667, path=store)
+    assert capsys.readouterr().out.strip() == "Correct!"
+    assert not checks.check("l99_ratio", 0.67, path=store)
+    out = capsys.readouterr().out
+    assert out.startswith("Not yet: divide the two counts") and "0.667" not in out
+    assert not checks.check("l99_ratio", "not a number", path=store)
+    assert capsys.readouterr().out.startswith("Not yet:")
+
+
+def test_none_answer_prompts_to_replace_none(store: Path, capsys) -> None:
+    checks.record("l99_n", 19, "int", "count rows", path=store)
+    assert not checks.check("l99_n", None, path=store)
+    assert "replace None" in capsys.readouterr().out
+    assert not checks.check("l99_n", NotImplemented, path=store)
+    assert checks.check("l99_n", 19.0, path=store) and not checks.check("l99_n", 19.5, path=store)
+
+
+def test_unknown_id_is_a_clear_error(store: Path) -> None:
+    checks.record("l99_n", 1, "int", "h", path=store)
+    with pytest.raises(checks.CheckError, match="l99_missing"):
+        checks.check("l99_missing", 1, path=store)
+
+
+def test_text_set_list_date_bool(store: Path) -> None:
+    checks.record("l99_t", "  Strategic   Patience ", "text", "h", path=store)
+    assert checks.is_correct("l99_t", "strategic patience", path=store)
+    checks.record("l99_s", ["Iran", "US"], "set", "h", path=store)
+    assert checks.is_correct("l99_s", {"us", "iran"}, path=store)
+    assert not checks.is_correct("l99_s", {"us"}, path=store)
+    filtered = pd.Series(["US", "x", "Iran"], index=[4, 7, 9])
+    assert checks.is_correct("l99_s", filtered[filtered != "x"], path=store)  # values of a filtered column
+    assert checks.is_correct("l99_s", pd.Series([3, 1], index=["Iran", "US"]), path=store)  # value_counts()
+    assert checks.is_correct("l99_s", pd.DataFrame({"n": [1, 2]}, index=["US", "Iran"]), path=store)
+    checks.record("l99_l", ["a", "b"], "list", "h", path=store)
+    assert checks.is_correct("l99_l", ("A", "b"), path=store) and not checks.is_correct("l99_l", ["b", "a"], path=store)
+    checks.record("l99_d", pd.Timestamp("2019-05-08"), "date", "h", path=store)
+    assert checks.is_correct("l99_d", "2019-05-08", path=store)
+    assert not checks.is_correct("l99_d", "2019-05-09", path=store)
+    checks.record("l99_m", "2020-03", "date", "h", path=store)
+    assert checks.is_correct("l99_m", pd.Timestamp("2020-03-17"), path=store)
+    assert checks.is_correct("l99_m", pd.Period("2020-03", freq="M"), path=store)
+    assert not checks.is_correct("l99_m", "2020-04", path=store)
+    checks.record("l99_b", False, "bool", "h", path=store)
+    assert checks.is_correct("l99_b", "no", path=store) and not checks.is_correct("l99_b", True, path=store)
+
+
+def test_rerecord_keeps_salt_and_changes_hash(store: Path) -> None:
+    first = checks.record("l99_n", 1, "int", "h", path=store)
+    second = checks.record("l99_n", 2, "int", "h", path=store)
+    assert first["salt"] == second["salt"] and first["hash"] != second["hash"]
+    assert "2" not in json.dumps(second["hint"])
+
+
+def test_record_rejects_bad_input(store: Path) -> None:
+    with pytest.raises(checks.CheckError, match="lNN_short_name"):
+        checks.record("exercise1", 1, "int", "h", path=store)
+    with pytest.raises(checks.CheckError, match="unknown check kind"):
+        checks.record("l99_k", 1, "float", "h", path=store)
+    with pytest.raises(checks.CheckError, match="hint"):
+        checks.record("l99_k", 1, "int", " ", path=store)
+
+
+if __name__ == "__main__":  # re-record ids from their reference answers: python tests/test_lesson_checks.py ID...
+    tables = data.load_all()
+    stored = json.loads(checks.STORE.read_text(encoding="utf-8"))
+    for exercise_id in sys.argv[1:] or sorted(stored):
+        entry = stored[exercise_id]
+        right, _ = REFERENCES[exercise_id](tables)
+        checks.record(exercise_id, right, entry["kind"], entry["hint"], entry.get("decimals"))
+        print(f"re-recorded {exercise_id}")
