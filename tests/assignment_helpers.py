@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -47,8 +47,9 @@ def _env() -> dict[str, str]:
 
 
 def _nbgrader(args: list[str], cwd: Path, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=cwd, env=_env(), capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "nbgrader", *args], cwd=cwd, env=_env(), capture_output=True, text=True, timeout=timeout
+    )
 
 
 def make_course(repo_root: Path, course: Path, assignments: tuple[str, ...] | list[str]) -> Path:
@@ -89,8 +90,9 @@ def generate_in(course: Path, assignment: str) -> Path:
     run = _nbgrader(["generate_assignment", assignment, "--force"], cwd=course)
     out = course / RELEASE_DIR / assignment
     if run.returncode != 0 or not any(out.glob("*.ipynb")):
-        raise GenerationError(f"nbgrader generate_assignment {assignment} failed (exit {run.returncode}):\n"
-                              f"{run.stdout}\n{run.stderr}")
+        raise GenerationError(
+            f"nbgrader generate_assignment {assignment} failed (exit {run.returncode}):\n{run.stdout}\n{run.stderr}"
+        )
     for nb_path in sorted(out.glob("*.ipynb")):
         normalise(nb_path)
     return out
@@ -131,8 +133,9 @@ def solution_sources(source_nb: nbformat.NotebookNode) -> dict[str, str]:
 
 def strip_solution_markers(source: str) -> str:
     """The text a student would type: the instructor's answer without nbgrader's delimiters."""
-    return "\n".join(line for line in source.split("\n")
-                     if "### BEGIN SOLUTION" not in line and "### END SOLUTION" not in line)
+    return "\n".join(
+        line for line in source.split("\n") if "### BEGIN SOLUTION" not in line and "### END SOLUTION" not in line
+    )
 
 
 def submission(release_nb: nbformat.NotebookNode, answers: Mapping[str, str]) -> nbformat.NotebookNode:
@@ -159,19 +162,20 @@ class BatchResult:
 
     scores: dict[str, dict[str, float | None]]
     max_scores: dict[str, float]
+    auto: dict[str, bool]  # grade_id -> True for autograded (code) cells, False for written answers
     returncode: int
     log: str
     seconds: float
-    per_student: dict[str, float] = field(default_factory=dict)
+    course: Path
 
-    def autograded_total(self, student: str) -> float:
-        return sum(v or 0.0 for k, v in self.scores[student].items() if self.auto[k])
+    def autograded(self, student: str) -> dict[str, float]:
+        """grade_id -> auto score of the autograded cells (None, i.e. not graded, counts as 0)."""
+        return {k: v or 0.0 for k, v in self.scores[student].items() if self.auto[k]}
 
-    auto: dict[str, bool] = field(default_factory=dict)
 
-
-def autograde_batch(repo_root: Path, assignment: str, submissions: Mapping[str, nbformat.NotebookNode],
-                    workdir: Path) -> BatchResult:
+def autograde_batch(
+    repo_root: Path, assignment: str, submissions: Mapping[str, nbformat.NotebookNode], workdir: Path
+) -> BatchResult:
     """Generate ``assignment`` in a course under ``workdir`` and autograde all ``submissions`` in ONE run.
 
     Returns the scores read from that course's gradebook: for each student, grade_id -> auto score
@@ -200,4 +204,4 @@ def autograde_batch(repo_root: Path, assignment: str, submissions: Mapping[str, 
                     scores[student][grade.name] = grade.auto_score
                     max_scores[grade.name] = grade.max_score
                     auto[grade.name] = grade.cell.cell_type == "code"
-    return BatchResult(scores, max_scores, run.returncode, run.stdout + run.stderr, seconds, auto=auto)
+    return BatchResult(scores, max_scores, auto, run.returncode, run.stdout + run.stderr, seconds, course)

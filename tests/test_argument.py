@@ -287,3 +287,12 @@ def test_real_data_view_and_benchmark_steps(tables):
         assert step.get("root", "T01") in options
         view.set_values(**step)
     assert view.result["statuses"] and alt_text(view.fig)
+
+
+def test_real_same_work_pairs_are_one_author_one_day(tables):
+    """argument.SAME_WORK says fn 5 repeats fn 1; the data must agree (same author, same date)."""
+    sources = tables["sources"].set_index(tables["sources"]["footnote"].astype(int))
+    for repeat, original in argument.SAME_WORK.items():
+        assert sources.at[repeat, "author"] == sources.at[original, "author"]
+        assert sources.at[repeat, "issued"] == sources.at[original, "issued"]
+        assert f"fn {repeat}" in str(sources.at[original, "verification_note"])

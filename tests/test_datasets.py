@@ -1,8 +1,9 @@
 """The course datasets: schema validity, cross-references, and the facts the course teaches from them.
 
 The expected figures below are hard-coded on purpose. They come from the course's fact-check files
-(facts_figures.md, facts_report.md and domain_conventions.md, which live outside the repository and must not be read
-at test time); each constant says which entry it mirrors. A wrong date or count in a CSV must fail here.
+(facts_figures.md, facts_report.md and domain_conventions.md, which live outside the repository and must
+not be read at test time); each constant says which entry it mirrors. A wrong date or count in a CSV
+must fail here.
 """
 
 from __future__ import annotations
@@ -16,26 +17,18 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from brinkmanship import citations, data
+from brinkmanship import cameo, citations, data
 
 # --- reference values (facts_figures.md / facts_report.md / domain_conventions.md) ------------------------
 
-# domain_conventions.md section 1: Goldstein values for the codes the course may use.
-GOLDSTEIN = {
-    "186": -10.0, "195": -10.0, "190": -10.0, "193": -10.0, "194": -10.0, "183": -10.0, "191": -9.5,
-    "171": -9.2, "1711": -9.2, "180": -9.0, "185": -8.0, "163": -8.0, "145": -7.5, "152": -7.2, "154": -7.2,
-    "138": -7.0, "1384": -7.0, "139": -7.0, "166": -7.0, "141": -6.5, "1312": -5.8, "128": -5.0, "1246": -4.0,
-    "111": -2.0, "1123": -2.0, "016": -2.0, "015": 0.0, "0256": -0.3, "036": 4.0, "039": 5.0, "045": 5.0,
-    "046": 7.0, "057": 8.0, "0871": 9.0,
-}
 # domain_conventions.md section 2: Correlates of War state numbers.
-COW = {"usa": 2, "irn": 630, "irq": 645, "syr": 652, "lbn": 660, "isr": 666, "sau": 670, "yem": 679, "are": 696,
-       "ukr": 369, "gbr": 200, "fra": 220, "deu": 255, "rus": 365, "chn": 710}
+COW = {"usa": 2, "irn": 630, "irq": 645, "syr": 652, "lbn": 660, "isr": 666, "sau": 670, "yem": 679,
+       "are": 696, "ukr": 369, "gbr": 200, "fra": 220, "deu": 255, "rus": 365, "chn": 710}
 # domain_conventions.md section 1: ACLED event types and their sub-event types.
 ACLED = {
     "Battles": {"Armed clash", "Government regains territory", "Non-state actor overtakes territory"},
-    "Explosions/Remote violence": {"Chemical weapon", "Air/drone strike", "Suicide bomb",
-                                   "Shelling/artillery/missile attack", "Remote explosive/landmine/IED", "Grenade"},
+    "Explosions/Remote violence": {"Chemical weapon", "Air/drone strike", "Suicide bomb", "Grenade",
+                                   "Shelling/artillery/missile attack", "Remote explosive/landmine/IED"},
     "Violence against civilians": {"Sexual violence", "Attack", "Abduction/forced disappearance"},
     "Protests": {"Peaceful protest", "Protest with intervention", "Excessive force against protesters"},
     "Riots": {"Violent demonstration", "Mob violence"},
@@ -143,7 +136,8 @@ def test_every_list_reference_resolves(datasets_dir: Path) -> None:
             for row in tables[resource["name"]]:
                 for item in filter(None, row[field["name"]].split(ref["separator"])):
                     checked += 1
-                    assert item in known, f"{resource['name']}.{field['name']}: '{item}' not in {ref['resource']}"
+                    where = f"{resource['name']}.{field['name']}"
+                    assert item in known, f"{where}: '{item}' not in {ref['resource']}"
     assert checked > 300
 
 
@@ -160,8 +154,9 @@ def test_every_foreign_key_resolves(datasets_dir: Path) -> None:
 
 
 def test_ids_are_unique(tables: dict) -> None:
-    keys = {"events": "event_id", "actors": "actor_id", "relations": "relation_id", "strategies": "strategy_id",
-            "sources": "footnote", "claims": "claim_id", "claim_links": "link_id"}
+    keys = {"events": "event_id", "actors": "actor_id", "relations": "relation_id",
+            "strategies": "strategy_id", "sources": "footnote", "claims": "claim_id",
+            "claim_links": "link_id"}
     for name, key in keys.items():
         dupes = tables[name][key][tables[name][key].duplicated()].tolist()
         assert not dupes, f"{name}: duplicate {key} {dupes}"
@@ -191,7 +186,8 @@ def test_readme_documents_every_column(datasets_dir: Path) -> None:
         assert len(section) == 2, f"README.md lacks a column section for {resource['path']}"
         body = section[1].split("\n### ", 1)[0]
         for field in resource["schema"]["fields"]:
-            assert f"| `{field['name']}` |" in body, f"README.md does not document {resource['path']}:{field['name']}"
+            where = f"{resource['path']}:{field['name']}"
+            assert f"| `{field['name']}` |" in body, f"README.md does not document {where}"
 
 
 # --- events -----------------------------------------------------------------------------------------------
@@ -240,7 +236,7 @@ def test_in_article_events_cite_footnote_or_section(tables: dict) -> None:
 
 
 def test_in_article_flags_follow_fact_sheet(tables: dict) -> None:
-    # facts_report.md: of the fact-sheet rows, 34 are in the article; E12, E24 and C02-C05 and all L rows are not.
+    # facts_report.md: 34 fact-sheet rows are in the article; E12, E24, C02-C05 and all L rows are not.
     ev = tables["events"].set_index("event_id")
     sheet = [f"E{i:02d}" for i in range(1, 36)] + [f"C{i:02d}" for i in range(1, 6)] + [f"L{i:02d}" for i in
                                                                                          range(1, 21)]
@@ -257,11 +253,11 @@ def test_cameo_root_and_quad_class_follow_code(tables: dict) -> None:
     assert ev["cameo_code"].str.fullmatch(r"\d{3,4}").all(), "CAMEO codes must keep their leading zeros"
 
 
-def test_goldstein_matches_conventions_table(tables: dict) -> None:
+def test_goldstein_matches_gdelt_table(tables: dict) -> None:
     ev = tables["events"]
-    unknown = sorted(set(ev["cameo_code"]) - set(GOLDSTEIN))
-    assert not unknown, f"CAMEO codes outside the course's Goldstein table: {unknown}"
-    expected = ev["cameo_code"].map(GOLDSTEIN).astype(float)
+    unknown = sorted(set(ev["cameo_code"]) - set(cameo.GOLDSTEIN))
+    assert not unknown, f"CAMEO codes outside GDELT's Goldstein table: {unknown}"
+    expected = ev["cameo_code"].map(cameo.GOLDSTEIN).astype(float)
     wrong = ev[ev["goldstein"] != expected]["event_id"].tolist()
     assert not wrong
 
@@ -364,8 +360,8 @@ def test_succession_and_command_dated(tables: dict) -> None:
     assert one("muhandis", "commands", "kh")["valid_to"] == KILLING
     assert one("chn", "mediates", "sau")["valid_from"] == pd.Timestamp("2023-03-10")
     assert len(rel[(rel["source_id"] == "irq") & (rel["relation"] == "mediates")]) >= 2
-    assert set(rel["relation"].astype(str)) == {"sponsors", "proxy_of", "ally", "adversary", "mediates", "commands",
-                                                "succeeds", "member_of"}
+    assert set(rel["relation"].astype(str)) == {"sponsors", "proxy_of", "ally", "adversary", "mediates",
+                                                "commands", "succeeds", "member_of"}
 
 
 def test_relations_have_dates_in_order(tables: dict) -> None:
@@ -455,13 +451,15 @@ def test_claims_supported_matches_claim_footnotes(tables: dict) -> None:
 def test_citation_files_are_fresh(datasets_dir: Path, tables: dict, tmp_path: Path) -> None:
     committed_json = json.loads((datasets_dir / citations.JSON_FILE).read_text(encoding="utf-8"))
     assert committed_json == citations.to_csl_json(tables["sources"])
-    assert (datasets_dir / citations.BIB_FILE).read_text(encoding="utf-8") == citations.to_bibtex(tables["sources"])
+    committed_bib = (datasets_dir / citations.BIB_FILE).read_text(encoding="utf-8")
+    assert committed_bib == citations.to_bibtex(tables["sources"])
 
 
 def test_csl_json_shape(tables: dict) -> None:
     items = citations.to_csl_json(tables["sources"])
     assert [i["id"] for i in items] == [f"fn{n:02d}" for n in range(1, 25)]
-    allowed = {"id", "type", "title", "container-title", "issued", "author", "publisher", "URL", "note", "custom"}
+    allowed = {"id", "type", "title", "container-title", "issued", "author", "publisher", "URL", "note",
+               "custom"}
     for item in items:
         assert set(item) <= allowed
         assert item["custom"]["admiralty"][0] in "ABCDEF" and item["custom"]["admiralty"][1] in "123456"
@@ -490,8 +488,9 @@ def test_write_citation_files_roundtrip(datasets_dir: Path, tmp_path: Path) -> N
     shutil.copytree(datasets_dir, target)
     (target / citations.JSON_FILE).unlink()
     json_path, bib_path = citations.write_citation_files(target)
-    assert json_path.read_text(encoding="utf-8") == (datasets_dir / citations.JSON_FILE).read_text(encoding="utf-8")
-    assert bib_path.read_text(encoding="utf-8") == (datasets_dir / citations.BIB_FILE).read_text(encoding="utf-8")
+    for fresh in (json_path, bib_path):
+        committed = datasets_dir / fresh.name
+        assert fresh.read_text(encoding="utf-8") == committed.read_text(encoding="utf-8")
 
 
 # --- argument map ------------------------------------------------------------------------------------------
@@ -499,7 +498,8 @@ def test_write_citation_files_roundtrip(datasets_dir: Path, tmp_path: Path) -> N
 def test_one_thesis_and_kinds_match_ids(tables: dict) -> None:
     cl = tables["claims"]
     assert cl[cl["kind"] == "thesis"]["claim_id"].tolist() == ["T01"]
-    prefix = {"thesis": "T", "claim": "C", "premise": "P", "evidence": "V", "prediction": "F", "objection": "O"}
+    prefix = {"thesis": "T", "claim": "C", "premise": "P", "evidence": "V", "prediction": "F",
+              "objection": "O"}
     assert (cl["claim_id"].str[0] == cl["kind"].astype(str).map(prefix)).all()
 
 

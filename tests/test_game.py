@@ -44,15 +44,15 @@ def test_textbook_equilibria_are_exact():
 
 
 def test_asymmetric_case_by_hand():
-    # US: g=2, b=1, w=5; Iran: g=3, b=2, w=8.
+    # US: g=2, b=1, w=5; Iran: g=3, b=2, w=5.
     # Iran's P(straight) q = g_US / (g_US + w_US - b_US) = 2 / 6 = 1/3
-    # US P(straight)    p = g_IR / (g_IR + w_IR - b_IR) = 3 / 9 = 1/3
-    # US payoff = -b_US * q = -1/3; Iran payoff = -b_IR * p = -2/3; P(war) = 1/9
-    p = game.ChickenPayoffs(2, 1, 5, 3, 2, 8)
+    # US P(straight)    p = g_IR / (g_IR + w_IR - b_IR) = 3 / 6 = 1/2
+    # US payoff = -b_US * q = -1/3; Iran payoff = -b_IR * p = -1; P(war) = 1/6
+    p = game.ChickenPayoffs(2, 1, 5, 3, 2, 5)
     eq = game.mixed_equilibrium(*game.payoff_matrices(p))
-    assert (eq.us_straight, eq.iran_straight) == (Fraction(1, 3), Fraction(1, 3))
-    assert (eq.us_payoff, eq.iran_payoff) == (Fraction(-1, 3), Fraction(-2, 3))
-    assert eq.p_war == Fraction(1, 9)
+    assert (eq.us_straight, eq.iran_straight) == (Fraction(1, 2), Fraction(1, 3))
+    assert (eq.us_payoff, eq.iran_payoff) == (Fraction(-1, 3), Fraction(-1))
+    assert eq.p_war == Fraction(1, 6)
 
 
 @pytest.mark.parametrize(
@@ -183,6 +183,8 @@ def test_moving_a_slider_updates_table_status_and_figure(view):
     assert view.result["figure"] is fig  # the figure is reused, not rebuilt
     assert view.result["table"].iloc[1, 0] == "(3, -1)"
     # Iran's P(straight) = 3 / (3 + 10 - 1) = 1/4; US P(straight) = 1/10; P(war) = 1/40
+    assert view.result["analysis"].mixed.iran_straight == Fraction(1, 4)
+    assert view.result["analysis"].mixed.us_straight == Fraction(1, 10)
     assert view.result["analysis"].mixed.p_war == Fraction(1, 40)
     assert "0.0250" in view.status.value
     assert not np.allclose(fig.axes[0].lines[0].get_ydata(), before_line, equal_nan=True)

@@ -39,6 +39,26 @@ def reference(exercise_id: str) -> Callable[[Reference], Reference]:
 # --------------------------------------------------------------------------------------------------------------
 
 
+@reference("l00_in_article")
+def _l00_in_article(t):
+    events = t["events"]
+    right = int(events["in_article"].sum())
+    return right, [len(events), int((events["period"] == "article").sum()), right - 1]
+
+
+@reference("l00_publication_month")
+def _l00_publication_month(t):
+    published = t["events"].set_index("event_id").loc["E35", "date"]
+    return published.strftime("%Y-%m"), ["2020-02", "2020-04", (published - pd.DateOffset(years=1)).strftime("%Y-%m")]
+
+
+@reference("l00_self_citations")
+def _l00_self_citations(t):
+    sources = t["sources"]
+    right = int(sources["self_citation"].sum())
+    return right, [int(sources["author_own_material"].sum()), len(sources), right - 1]
+
+
 # --------------------------------------------------------------------------------------------------------------
 # Lessons 05-09 (lessons-B): append below this line
 # --------------------------------------------------------------------------------------------------------------

@@ -164,7 +164,8 @@ def write_citation_files(directory: Path | str | None = None) -> tuple[Path, Pat
     directory = Path(directory) if directory else datasets_dir()
     table = data.sources(directory)
     json_path, bib_path = directory / JSON_FILE, directory / BIB_FILE
-    json_path.write_text(json.dumps(to_csl_json(table), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    text = json.dumps(to_csl_json(table), indent=2, ensure_ascii=False) + "\n"
+    json_path.write_text(text, encoding="utf-8")
     bib_path.write_text(to_bibtex(table), encoding="utf-8")
     return json_path, bib_path
 

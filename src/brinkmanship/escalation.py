@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from brinkmanship.style import CAMP_COLOURS, OKABE_ITO, set_accessible
+from brinkmanship.style import CAMP_COLOURS, OKABE_ITO, mark_fixed_layout, set_accessible
 
 ALIGNMENTS: tuple[str, ...] = ("us_camp", "iran_camp", "outside_power", "mediator", "other")
 DIRECTIONS: tuple[str, ...] = ("both", "a_to_b", "b_to_a")
@@ -282,7 +282,7 @@ def change_point(series: pd.Series) -> dict[str, Any]:
 # --- drawing ------------------------------------------------------------------------------------------
 def new_figure(width: float = 10.0, height: float = 5.0) -> Figure:
     """One figure with one axes; :func:`draw_escalation` clears and reuses it."""
-    fig = Figure(figsize=(width, height), dpi=90)
+    fig = mark_fixed_layout(Figure(figsize=(width, height), dpi=90))
     fig.add_axes((0.08, 0.25, 0.9, 0.57))
     return fig
 
@@ -314,9 +314,11 @@ def draw_escalation(
     x = index.index
     width_days = 24 if len(x) < 2 else max(2.0, 0.8 * (x[1] - x[0]).days)
     if raw is not None and len(x):
+        shown = raw.fillna(0.0)
+        shown = shown[shown != 0]  # quiet periods draw nothing; one artist per bar is costly over 500 weeks
         ax.bar(
-            x,
-            raw.fillna(0.0).to_numpy(),
+            shown.index,
+            shown.to_numpy(),
             width=width_days,
             color=OKABE_ITO["grey"],
             alpha=0.5,

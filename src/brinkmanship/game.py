@@ -15,7 +15,6 @@ from dataclasses import dataclass, fields
 from fractions import Fraction
 from numbers import Real
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -281,7 +280,7 @@ def p_war_figure(
     """
     curve = p_war_curve(p, war_costs)
     if fig is None:
-        fig = plt.figure(figsize=(6.5, 3.6))
+        fig = Figure(figsize=(6.5, 3.6))
     if not fig.axes:
         ax = fig.add_subplot(1, 1, 1)
         ax.plot([], [], color=CAMP_COLOURS["us_camp"], linestyle="-", linewidth=2, label="vary the US cost of war")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -347,7 +346,7 @@ def source_age_figure(sources: pd.DataFrame, fig: Figure | None = None) -> Figur
     """
     ages = source_ages(sources)
     if fig is None:
-        fig = plt.figure(figsize=(8, 5.5))
+        fig = Figure(figsize=(8, 5.5))
     fig.clear()
     ax = fig.add_subplot(1, 1, 1)
     for kind in SOURCE_TYPES:

@@ -30,6 +30,9 @@ CAMP_COLOURS: dict[str, str] = {
 GOLDSTEIN_CMAP = "PuOr"
 
 ALT_TEXT_KEY = "alt_text"
+# Set on figures whose axes are placed by hand (fig.add_axes): nothing can fall outside the canvas, so the
+# notebook may skip the extra layout pass of a tight bounding box when it encodes them (see figure_png).
+FIXED_LAYOUT_KEY = "fixed_layout"
 
 
 def set_accessible(fig: Figure, title: str, alt_text: str) -> Figure:
@@ -43,6 +46,28 @@ def set_accessible(fig: Figure, title: str, alt_text: str) -> Figure:
     fig.suptitle(title)
     setattr(fig, ALT_TEXT_KEY, alt_text)
     return fig
+
+
+def mark_fixed_layout(fig: Figure) -> Figure:
+    """Declare that ``fig`` places its axes itself, so it can be encoded without a tight bounding box."""
+    setattr(fig, FIXED_LAYOUT_KEY, True)
+    return fig
+
+
+def figure_png(fig: Figure) -> bytes:
+    """The PNG a notebook shows for ``fig``.
+
+    Like the inline backend (tight bounding box) for ordinary figures; a plain render for figures marked by
+    :func:`mark_fixed_layout`, which saves the tight box's second layout pass on every widget update.
+    """
+    import io
+
+    buf = io.BytesIO()
+    if getattr(fig, FIXED_LAYOUT_KEY, False):
+        fig.savefig(buf, format="png")
+    else:
+        fig.savefig(buf, format="png", bbox_inches="tight")
+    return buf.getvalue()
 
 
 def alt_text(fig: Figure) -> str | None:

@@ -19,7 +19,7 @@ from matplotlib.colors import Normalize
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
 
-from brinkmanship.style import GOLDSTEIN_CMAP, OKABE_ITO, set_accessible
+from brinkmanship.style import GOLDSTEIN_CMAP, OKABE_ITO, mark_fixed_layout, set_accessible
 
 PERIODS: tuple[str, ...] = ("context", "article", "later")
 PERIOD_LABELS: dict[str, str] = {
@@ -269,7 +269,7 @@ class TimelineCanvas:
 
 def new_canvas(width: float = 10.0, height: float = 5.0) -> TimelineCanvas:
     """Create the figure once; :func:`draw_timeline` clears and redraws its axes on every call."""
-    fig = Figure(figsize=(width, height), dpi=90)
+    fig = mark_fixed_layout(Figure(figsize=(width, height), dpi=90))
     ax = fig.add_axes((0.22, 0.13, 0.68, 0.74))
     cax = fig.add_axes((0.92, 0.13, 0.015, 0.74))
     cbar = fig.colorbar(ScalarMappable(norm=GOLDSTEIN_NORM, cmap=GOLDSTEIN_CMAP), cax=cax)

@@ -12,6 +12,7 @@ import copy
 import json
 import os
 import secrets
+import subprocess
 import sys
 import tempfile
 import time
@@ -100,6 +101,7 @@ class GuardedExecute(Execute):
         self.timeout_func = lambda cell: max(1, int(min(limits.cell_timeout, deadline - time.monotonic())))
         self._total_bytes = 0
         self._cell_bytes: dict[int, int] = {}
+        self._logs: list[Any] = []
 
         done: list[int] = []  # cells that ran without killing the kernel, replayed after a restart
         index, restarts = 0, 0
@@ -131,7 +133,7 @@ class GuardedExecute(Execute):
                                 done.append(index)
                         index += 1
             except Exception as exc:  # the kernel could not start or died during replay
-                state.problems.append(f"kernel failure: {type(exc).__name__}: {exc}")
+                state.problems.append(f"kernel failure: {type(exc).__name__}: {exc}{self._last_log_line()}")
                 state.infrastructure_failure |= not started and not done
                 if crashed_at is None:
                     restarts = limits.max_restarts
@@ -156,6 +158,8 @@ class GuardedExecute(Execute):
                 self._settle_test(cell, cid)
             if cell_index in originals:
                 cell.source = originals[cell_index]
+        for log in self._logs:
+            log.close()
         self.set_widgets_metadata()
         return nb, self.resources
 
@@ -197,9 +201,19 @@ class GuardedExecute(Execute):
         fd = os.open(self._secrets_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(self._secrets, handle)
+        log = open(self._state.scratch / "kernel-stderr.log", "ab")  # noqa: SIM115  (closed with the session)
+        kwargs["stdout"], kwargs["stderr"] = subprocess.DEVNULL, log
+        self._logs.append(log)
         cwd = kwargs.get("cwd") or self.resources.get("metadata", {}).get("path")
         if cwd:
             isolate.give_to(Path(cwd), self._identity)
+
+    def _last_log_line(self) -> str:
+        try:
+            lines = (self._state.scratch / "kernel-stderr.log").read_text(errors="replace").strip().splitlines()
+        except OSError:
+            return ""
+        return f" ({lines[-1][:200]})" if lines else ""
 
     def _kernel_pid(self) -> int | None:
         try:

@@ -28,7 +28,7 @@ TEST_CALL = "__brinkmanship_test__"
 HELPER_CALL = "__brinkmanship_helper__"
 # names IPython itself swaps in and out of builtins while a cell runs
 _VOLATILE_BUILTINS = {"_", "__", "___", "exit", "quit", "get_ipython", "display", "__IPYTHON__", "help",
-                      "copyright", "credits", "license"}
+                      "copyright", "credits", "license", "input", "raw_input", "getpass"}
 _SHELL_METHODS = ("run_cell", "run_cell_async", "run_ast_nodes", "run_code", "showtraceback", "_showtraceback",
                   "showsyntaxerror", "transform_cell", "transform_ast", "should_run_async", "ex", "ev")
 _KERNEL_METHODS = ("do_execute", "execute_request", "send_response", "dispatch_shell", "process_one")
@@ -81,6 +81,14 @@ class _AnyCheck(ast.NodeTransformer):
         return node
 
 
+def _same(a: Any, b: Any) -> bool:
+    """Identity, except that two bound methods of the same function and object count as the same."""
+    if a is b:
+        return True
+    return (getattr(a, "__func__", a) is getattr(b, "__func__", b)
+            and getattr(a, "__self__", None) is getattr(b, "__self__", None) and hasattr(a, "__func__"))
+
+
 def install(shell: Any, secrets: dict[str, Any]) -> None:
     """Snapshot the pristine kernel and register the test/helper entry points in the user namespace."""
     signer = hmac.new(bytes.fromhex(secrets["key"]), digestmod=hashlib.sha256)
@@ -89,19 +97,34 @@ def install(shell: Any, secrets: dict[str, Any]) -> None:
     real_exec, real_compile = builtins.exec, builtins.compile
     out = sys.stdout
     kernel = getattr(shell, "kernel", None)
-    builtin_snapshot = {k: v for k, v in vars(builtins).items() if k not in _VOLATILE_BUILTINS}
     shell_cls, kernel_cls = type(shell), type(kernel)
-    class_methods = {name: shell_cls.__dict__.get(name, getattr(shell_cls, name, None)) for name in _SHELL_METHODS}
-    kernel_methods = {name: getattr(kernel_cls, name, None) for name in _KERNEL_METHODS}
-    handlers = {k: getattr(v, "__func__", v) for k, v in (getattr(kernel, "shell_handlers", {}) or {}).items()}
-    lists = {
-        "ast_transformers": list(shell.ast_transformers),
-        "input_transformers_cleanup": list(shell.input_transformers_cleanup),
-        "input_transformers_post": list(shell.input_transformers_post),
-        "line_transforms": list(shell.input_transformer_manager.line_transforms),
-        "token_transformers": list(shell.input_transformer_manager.token_transformers),
-    }
-    excepthook = sys.excepthook
+    missing = object()
+    pristine: dict[str, Any] = {}
+
+    def current_state() -> dict[str, Any]:
+        return {
+            "shell": {n: (getattr(shell_cls, n, None), vars(shell).get(n, missing)) for n in _SHELL_METHODS},
+            "kernel": {n: (getattr(kernel_cls, n, None), vars(kernel).get(n, missing)) for n in _KERNEL_METHODS},
+            "handlers": {k: getattr(v, "__func__", v)
+                         for k, v in (getattr(kernel, "shell_handlers", {}) or {}).items()},
+            "lists": {
+                "ast_transformers": list(shell.ast_transformers),
+                "input_transformers_cleanup": list(shell.input_transformers_cleanup),
+                "input_transformers_post": list(shell.input_transformers_post),
+                "line_transforms": list(shell.input_transformer_manager.line_transforms),
+                "token_transformers": list(shell.input_transformer_manager.token_transformers),
+            },
+            "excepthook": sys.excepthook,
+            "builtins": {k: v for k, v in vars(builtins).items() if k not in _VOLATILE_BUILTINS},
+        }
+
+    def take_snapshot(*_: Any) -> None:
+        # Runs when the first cell starts, before any of its code: the kernel is fully set up, no student code
+        # has run yet. (ipykernel swaps some hooks only while a request executes, so earlier is too early.)
+        if not pristine:
+            pristine.update(current_state())
+
+    shell.events.register("pre_run_cell", take_snapshot)
     helper_objects: dict[str, Any] = {}
 
     class _Private:
@@ -115,36 +138,31 @@ def install(shell: Any, secrets: dict[str, Any]) -> None:
         return type(result).__name__ in ("bool", "bool_") and bool(result)
 
     def audit() -> list[str]:
+        if not pristine:
+            return ["the kernel was not in a known state before the first cell"]
+        now = current_state()
         found = []
-        for name, original in class_methods.items():
-            current = shell_cls.__dict__.get(name, getattr(shell_cls, name, None))
-            if current is not original or name in vars(shell):
-                found.append(f"IPython shell method {name} was replaced")
-        for name, original in kernel_methods.items():
-            if getattr(kernel_cls, name, None) is not original or name in vars(kernel):
-                found.append(f"kernel method {name} was replaced")
-        for key, original in handlers.items():
-            current = kernel.shell_handlers.get(key)
-            if getattr(current, "__func__", current) is not original:
+        for group, label in (("shell", "IPython shell method"), ("kernel", "kernel method")):
+            for name, original in pristine[group].items():
+                if not all(_same(a, b) for a, b in zip(now[group][name], original, strict=True)):
+                    found.append(f"{label} {name} was replaced")
+        for key, original in pristine["handlers"].items():
+            if now["handlers"].get(key) is not original:
                 found.append(f"kernel handler {key} was replaced")
-        current_lists = {
-            "ast_transformers": shell.ast_transformers,
-            "input_transformers_cleanup": shell.input_transformers_cleanup,
-            "input_transformers_post": shell.input_transformers_post,
-            "line_transforms": shell.input_transformer_manager.line_transforms,
-            "token_transformers": shell.input_transformer_manager.token_transformers,
-        }
-        for name, original in lists.items():
-            current = current_lists[name]
-            if len(current) != len(original) or any(a is not b for a, b in zip(current, original, strict=False)):
+        for name, original in pristine["lists"].items():
+            current = now["lists"][name]
+            if len(current) != len(original) or not all(_same(a, b) for a, b in zip(current, original, strict=True)):
                 found.append(f"IPython {name} were changed")
         if shell.custom_exceptions:
             found.append("a custom exception handler was installed (set_custom_exc)")
         if sys.gettrace() is not None or sys.getprofile() is not None:
             found.append("a trace or profile function was installed")
-        if sys.excepthook is not excepthook:
+        hook = now["excepthook"]
+        ipython_hook = getattr(hook, "__func__", None) is getattr(shell_cls, "excepthook", missing) and (
+            getattr(hook, "__self__", None) is shell)  # IPython installs its own while a cell runs
+        if not (_same(hook, pristine["excepthook"]) or ipython_hook):
             found.append("sys.excepthook was replaced")
-        changed = [k for k, v in builtin_snapshot.items() if vars(builtins).get(k) is not v]
+        changed = [k for k, v in pristine["builtins"].items() if now["builtins"].get(k, missing) is not v]
         if changed:
             found.append("builtins were replaced: " + ", ".join(sorted(changed)[:5]))
         return found
@@ -157,8 +175,9 @@ def install(shell: Any, secrets: dict[str, Any]) -> None:
         out.flush()
 
     def namespace() -> dict[str, Any]:
+        originals = pristine.get("builtins") or vars(builtins)
         ns = {k: v for k, v in shell.user_ns.items()
-              if not (k in builtin_snapshot and v is not builtin_snapshot[k] and not k.startswith("__"))}
+              if not (k in originals and v is not originals[k] and not k.startswith("__"))}
         ns.update(helper_objects)
         ns["__builtins__"] = builtins
         ns["__brinkmanship_eq__"] = eq

@@ -206,7 +206,12 @@ def serve(tasks: Any, results: Any) -> None:
 
     signal.signal(signal.SIGTERM, _terminate)
     isolate.become_subreaper()
+    import warnings
+
     import nbgrader.converters  # noqa: F401  (paid once per worker, not per submission)
+    from sqlalchemy.exc import SAWarning
+
+    warnings.filterwarnings("ignore", category=SAWarning)
 
     results.put(("ready", os.getpid(), None))
     while True:

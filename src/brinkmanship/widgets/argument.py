@@ -10,10 +10,11 @@ import html
 from typing import Any
 
 import ipywidgets as w
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from IPython.display import HTML, display
 from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from brinkmanship import data
@@ -27,7 +28,7 @@ from brinkmanship.argument import (
     subtree,
 )
 from brinkmanship.sources import admiralty_code
-from brinkmanship.style import OKABE_ITO, set_accessible
+from brinkmanship.style import OKABE_ITO, mark_fixed_layout, set_accessible
 from brinkmanship.widgets.base import View
 
 __all__ = ["BENCHMARK_STEPS", "STATUS_STYLE", "ArgumentView", "make_view", "status_of"]
@@ -142,7 +143,8 @@ class ArgumentView(View):
     # --- drawing ----------------------------------------------------------------------------------------
     def _setup_figure(self) -> None:
         """Axes, legend, edge collections and one label per node, made once; each draw only restyles."""
-        self.fig = plt.figure(figsize=(10, 6.5))
+        self.fig = Figure(figsize=(10, 6.5))
+        mark_fixed_layout(self.fig)  # axes placed by hand: no tight-box pass per update
         ax = self.fig.add_axes((0.01, 0.02, 0.72, 0.88))
         ax.set_axis_off()
         self.ax = ax
@@ -328,8 +330,6 @@ class ArgumentView(View):
         self.show_figure(self.fig)
         self.detail_out.clear_output(wait=True)
         with self.detail_out:
-            from IPython.display import HTML, display
-
             display(HTML(r["detail"]))
 
     def layout(self) -> w.Widget:

@@ -15,10 +15,10 @@ from typing import Any
 import ipywidgets as w
 import matplotlib.pyplot as plt
 from IPython.core.interactiveshell import InteractiveShell
-from IPython.display import HTML, display
+from IPython.display import HTML, Image, display
 from matplotlib.figure import Figure
 
-from brinkmanship.style import alt_text, figure_title
+from brinkmanship.style import FIXED_LAYOUT_KEY, alt_text, figure_png, figure_title
 
 
 def headless() -> bool:
@@ -92,8 +92,13 @@ class View:
 
     def show_figure(self, fig: Figure) -> None:
         """Put a figure in the figure area with its alt text visible next to it (screen readers read both)."""
+        if not InteractiveShell.initialized():
+            return  # nowhere to display (see show); skip the PNG encoding too
         text = alt_text(fig) or ""
-        self.show(self.figure_out, fig, HTML(f'<p class="brink-alt" role="note"><b>Figure: '
+        # figures with hand-placed axes go out as ready PNG bytes (no tight-bbox pass); others as the inline
+        # backend renders them
+        shown = Image(data=figure_png(fig), format="png") if getattr(fig, FIXED_LAYOUT_KEY, False) else fig
+        self.show(self.figure_out, shown, HTML(f'<p class="brink-alt" role="note"><b>Figure: '
                                              f"{_esc(figure_title(fig))}.</b> {_esc(text)}</p>"))
 
     @staticmethod

@@ -8,9 +8,11 @@ import html
 from typing import Any
 
 import ipywidgets as w
-import matplotlib.pyplot as plt
+from IPython.display import HTML, display
+from matplotlib.figure import Figure
 
 from brinkmanship.game import ChickenPayoffs, analyse, matrix_table, p_war_figure
+from brinkmanship.style import mark_fixed_layout
 from brinkmanship.widgets.base import View
 
 __all__ = ["BENCHMARK_STEPS", "GameView", "make_view"]
@@ -53,7 +55,8 @@ class GameView(View):
     title = "Brinkmanship as a game of chicken"
 
     def __init__(self) -> None:
-        self._fig = plt.figure(figsize=(6.5, 3.6))
+        self._fig = Figure(figsize=(6.5, 3.6))
+        mark_fixed_layout(self._fig)  # axes placed by hand: no tight-box pass per update
         style = {"description_width": "initial"}
         controls = {
             name: w.FloatSlider(
@@ -85,14 +88,10 @@ class GameView(View):
         self.status.value = self.result["summary"]
         self.table_out.clear_output(wait=True)
         with self.table_out:
-            from IPython.display import HTML, display
-
             display(HTML(matrix_html(self.result["table"])))
         self.show_figure(self.result["figure"])
         self.detail_out.clear_output(wait=True)
         with self.detail_out:
-            from IPython.display import HTML, display
-
             display(HTML(NOTE))
 
     def layout(self) -> w.Widget:

@@ -10,11 +10,12 @@ import html
 from typing import Any
 
 import ipywidgets as w
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from IPython.display import HTML, display
 from matplotlib.collections import LineCollection
 from matplotlib.colors import to_rgba
+from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
@@ -27,7 +28,7 @@ from brinkmanship.network import (
     centrality_table,
     filter_graph,
 )
-from brinkmanship.style import CAMP_COLOURS, OKABE_ITO, PALETTE, set_accessible
+from brinkmanship.style import CAMP_COLOURS, OKABE_ITO, PALETTE, mark_fixed_layout, set_accessible
 from brinkmanship.widgets.base import View
 
 __all__ = ["BENCHMARK_STEPS", "DATE_OPTIONS", "NetworkView", "make_view", "short_name"]
@@ -116,7 +117,8 @@ class NetworkView(View):
 
     # --- figure built once -------------------------------------------------------------------------------
     def _setup_figure(self) -> None:
-        self.fig = plt.figure(figsize=(11, 7))
+        self.fig = Figure(figsize=(11, 7))
+        mark_fixed_layout(self.fig)  # axes placed by hand: no tight-box pass per update
         ax = self.fig.add_axes((0.01, 0.02, 0.72, 0.88))
         ax.set_axis_off()
         self.ax = ax
@@ -197,7 +199,7 @@ class NetworkView(View):
             )
         if len(self._xy):
             pad = 0.45
-            ax.set_xlim(self._xy[:, 0].min() - 2 * pad, self._xy[:, 0].max() + 2 * pad)  # room for labels
+            ax.set_xlim(self._xy[:, 0].min() - 3 * pad, self._xy[:, 0].max() + 3 * pad)  # room for labels
             ax.set_ylim(self._xy[:, 1].min() - pad, self._xy[:, 1].max() + pad)
         handles = [Patch(facecolor=CAMP_COLOURS[c], edgecolor="black", label=c.replace("_", " ")) for c in CAMP_ORDER]
         handles += [
@@ -284,8 +286,6 @@ class NetworkView(View):
         self.show_figure(self.fig)
         self.table_out.clear_output(wait=True)
         with self.table_out:
-            from IPython.display import HTML, display
-
             display(HTML(centrality_html(table)))
 
     def layout(self) -> w.Widget:
