@@ -59,6 +59,40 @@ def _l00_self_citations(t):
     return right, [int(sources["author_own_material"].sum()), len(sources), right - 1]
 
 
+@reference("l01_days_count")
+def _l01_days_count(t):
+    ev = t["events"].set_index("event_id")
+    right = (ev.loc["E30", "date"] - ev.loc["E14", "date"]).days
+    return right, [19, right + 1, (ev.loc["E30", "date"] - ev.loc["E19", "date"]).days]
+
+
+def _camps(t):
+    camp = t["actors"].set_index("actor_id")["alignment"].astype("string")
+    events = t["events"]
+    return events.assign(source_camp=events["source_actor_id"].map(camp), target_camp=events["target_actor_id"].map(camp))
+
+
+@reference("l01_after_killing")
+def _l01_after_killing(t):
+    c = _camps(t)
+    iran_on_us = (c["source_camp"] == "iran_camp") & (c["target_camp"] == "us_camp")
+    after = (c["date"] > pd.Timestamp("2020-01-03")) & (c["date"] <= pd.Timestamp("2020-02-29"))
+    right = sorted(c.loc[iran_on_us & after & (c["quad_class"] == 4), "event_id"])
+    any_kind = sorted(c.loc[iran_on_us & after, "event_id"])  # forgets the quad class filter
+    from_killing = sorted(c.loc[iran_on_us & (c["quad_class"] == 4) & (c["date"] >= pd.Timestamp("2020-01-03"))
+                                & (c["date"] <= pd.Timestamp("2020-02-29")), "event_id"])
+    wrongs = [w for w in (any_kind, from_killing, right[:-1]) if w != right]
+    return right, wrongs
+
+
+@reference("l01_disputed")
+def _l01_disputed(t):
+    e = t["events"]
+    in_section = e["article_section"] == "writing_on_the_wall"
+    right = sorted(e.loc[in_section & e["disputed"].notna(), "event_id"])
+    return right, [sorted(e.loc[in_section, "event_id"]), right[1:], sorted(e.loc[e["disputed"].notna(), "event_id"])]
+
+
 # --------------------------------------------------------------------------------------------------------------
 # Lessons 05-09 (lessons-B): append below this line
 # --------------------------------------------------------------------------------------------------------------
