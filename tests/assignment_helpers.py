@@ -205,3 +205,61 @@ def autograde_batch(
                     max_scores[grade.name] = grade.max_score
                     auto[grade.name] = grade.cell.cell_type == "code"
     return BatchResult(scores, max_scores, auto, run.returncode, run.stdout + run.stderr, seconds, course)
+
+
+@dataclass
+class LearnerRun:
+    """What a self-learner sees when running the student version: per test cell, the error (if any)."""
+
+    errors: dict[str, str | None]  # test grade_id -> "AssertionError: message" or None, all answers right
+    stderr: dict[str, str]  # test grade_id -> anything the test cell wrote to stderr
+    probes: dict[str, str | None]  # answer grade_id -> error of its test cell when that answer is wrong
+
+
+def learner_run(
+    release_nb: nbformat.NotebookNode,
+    answers: Mapping[str, str],
+    probes: Mapping[str, tuple[str, str]],
+    cwd: Path,
+    timeout: int = 60,
+) -> LearnerRun:
+    """Execute the student version with ``answers`` in one kernel, as a learner would (no hidden tests).
+
+    Then, for each ``probes`` entry ``answer_id -> (wrong source, test_id)``, run the wrong answer, the test
+    cell, and the right answer again, recording the test cell's error: the visible and hashed checks alone
+    must tell the learner the answer is wrong.
+    """
+    from nbclient import NotebookClient
+
+    nb = submission(release_nb, answers)
+    tests = {
+        c.metadata["nbgrader"]["grade_id"]: c
+        for c in nb.cells
+        if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"
+    }
+    base = len(nb.cells)
+    extra, probe_index = [], {}
+    for i, (answer_id, (wrong, test_id)) in enumerate(probes.items()):
+        extra.append(nbformat.v4.new_code_cell(wrong, id=f"probe-{i}-wrong"))
+        probe_index[answer_id] = base + len(extra)
+        extra.append(nbformat.v4.new_code_cell(tests[test_id].source, id=f"probe-{i}-test"))
+        extra.append(nbformat.v4.new_code_cell(answers[answer_id], id=f"probe-{i}-right"))
+    nb.cells = list(nb.cells) + extra
+    client = NotebookClient(
+        nb, timeout=timeout, allow_errors=True, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}
+    )
+    client.execute()
+
+    def error_of(cell: nbformat.NotebookNode) -> str | None:
+        for out in cell.get("outputs", []):
+            if out.output_type == "error":
+                return f"{out.ename}: {out.evalue}"
+        return None
+
+    errors, stderr = {}, {}
+    for cell in nb.cells[:base]:
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if gid in tests:
+            errors[gid] = error_of(cell)
+            stderr[gid] = "".join(o.text for o in cell.outputs if o.output_type == "stream" and o.name == "stderr")
+    return LearnerRun(errors, stderr, {a: error_of(nb.cells[i]) for a, i in probe_index.items()})

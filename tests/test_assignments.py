@@ -419,3 +419,18 @@ def test_each_mistake_costs_exactly_its_question(batch: tuple[str, helpers.Batch
         scores = result.autograded(f"wrong_{answer_id}")
         expected = {k: (0.0 if k == test_id else result.max_scores[k]) for k in scores}
         assert scores == expected, f"{assignment}, mistake in {answer_id}: {scores}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_self_learner_sees_right_and_wrong(assignment: str, tmp_path: Path) -> None:
+    """Without hidden tests, the released checks pass right answers silently and flag each mistake."""
+    release = _read(_release_path(assignment))
+    answers = helpers.full_marks_answers(_source(assignment))
+    probes = {a: (wrong.strip(), t) for a, (wrong, t) in MISTAKES[assignment].items()}
+    run = helpers.learner_run(release, answers, probes, tmp_path)
+    assert run.errors and all(e is None for e in run.errors.values()), run.errors
+    assert not any(run.stderr.values()), run.stderr
+    for answer_id, error in run.probes.items():
+        assert error is not None and error.startswith("AssertionError"), f"{answer_id}: {error}"
+        assert "not correct" in error or "wrong" in error or "right" in error, f"{answer_id}: {error}"

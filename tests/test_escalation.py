@@ -160,6 +160,18 @@ def test_change_point_by_hand() -> None:
         es.change_point(pd.Series([1.0, np.nan]))
 
 
+def test_change_point_matches_brute_force() -> None:
+    rng = np.random.default_rng(7)
+    for _ in range(20):
+        x = rng.normal(size=rng.integers(2, 40))
+        x[rng.integers(0, len(x)) :] += rng.normal(0, 5)
+        errs = [((x[:k] - x[:k].mean()) ** 2).sum() + ((x[k:] - x[k:].mean()) ** 2).sum() for k in range(1, len(x))]
+        best = 1 + int(np.argmin(errs))
+        cp = es.change_point(pd.Series(x))
+        assert cp["at"] == best
+        assert cp["before"] == pytest.approx(x[:best].mean()) and cp["after"] == pytest.approx(x[best:].mean())
+
+
 def test_draw_escalation_draws_the_index(tiny) -> None:
     ev, a = tiny["events"], tiny["actors"]
     idx = es.escalation_index(ev, a)
@@ -168,6 +180,8 @@ def test_draw_escalation_draws_the_index(tiny) -> None:
     ax = fig.axes[0]
     line = next(ln for ln in ax.lines if ln.get_gid() == "index")
     assert np.allclose(line.get_ydata(), idx["index"].to_numpy())
+    periods = [c for c in ax.collections if c.get_gid() == "periods"]
+    assert len(periods) == 1  # the per-period area is drawn for both directions
     assert [t.get_text() for t in ax.texts] == ["1", "2"]  # numbers at the points, the list below the axes
     listed = "\n".join(t.get_text() for t in fig.texts if t.get_gid() == "key-list")
     assert listed == "1. 20 May 2019: Bravo deployment\n2. 1 Jul 2019: Delta rocket fire"

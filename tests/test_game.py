@@ -207,3 +207,9 @@ def test_benchmark_steps_are_valid_and_return_to_start(view):
 def test_note_is_present_and_in_own_words():
     assert "blinks first" in game_widget.NOTE
     assert "cost of backing down" in game_widget.NOTE
+
+
+def test_result_reads_as_mapping_and_attributes(view):
+    assert view.result.figure is view.result["figure"]
+    with pytest.raises(AttributeError, match="has no 'nothing'"):
+        _ = view.result.nothing

@@ -69,7 +69,9 @@ def _l01_days_count(t):
 def _camps(t):
     camp = t["actors"].set_index("actor_id")["alignment"].astype("string")
     events = t["events"]
-    return events.assign(source_camp=events["source_actor_id"].map(camp), target_camp=events["target_actor_id"].map(camp))
+    return events.assign(
+        source_camp=events["source_actor_id"].map(camp), target_camp=events["target_actor_id"].map(camp)
+    )
 
 
 @reference("l01_after_killing")
@@ -79,8 +81,15 @@ def _l01_after_killing(t):
     after = (c["date"] > pd.Timestamp("2020-01-03")) & (c["date"] <= pd.Timestamp("2020-02-29"))
     right = sorted(c.loc[iran_on_us & after & (c["quad_class"] == 4), "event_id"])
     any_kind = sorted(c.loc[iran_on_us & after, "event_id"])  # forgets the quad class filter
-    from_killing = sorted(c.loc[iran_on_us & (c["quad_class"] == 4) & (c["date"] >= pd.Timestamp("2020-01-03"))
-                                & (c["date"] <= pd.Timestamp("2020-02-29")), "event_id"])
+    from_killing = sorted(
+        c.loc[
+            iran_on_us
+            & (c["quad_class"] == 4)
+            & (c["date"] >= pd.Timestamp("2020-01-03"))
+            & (c["date"] <= pd.Timestamp("2020-02-29")),
+            "event_id",
+        ]
+    )
     wrongs = [w for w in (any_kind, from_killing, right[:-1]) if w != right]
     return right, wrongs
 
@@ -91,6 +100,72 @@ def _l01_disputed(t):
     in_section = e["article_section"] == "writing_on_the_wall"
     right = sorted(e.loc[in_section & e["disputed"].notna(), "event_id"])
     return right, [sorted(e.loc[in_section, "event_id"]), right[1:], sorted(e.loc[e["disputed"].notna(), "event_id"])]
+
+
+@reference("l02_months_to_first_step")
+def _l02_months_to_first_step(t):
+    ev = t["events"].set_index("event_id")
+    right = (ev.loc["E04", "date"].to_period("M") - ev.loc["E02", "date"].to_period("M")).n
+    return right, [18, 14, right - 1]
+
+
+@reference("l02_eighteen_months")
+def _l02_eighteen_months(t):
+    exit_date = t["events"].set_index("event_id").loc["E02", "date"]
+    right = exit_date + pd.DateOffset(months=18)
+    return right, [
+        exit_date + pd.DateOffset(months=12),
+        right + pd.Timedelta(days=1),
+        exit_date + pd.Timedelta(days=540),
+    ]
+
+
+@reference("l02_active_months_2019")
+def _l02_active_months_2019(t):
+    from brinkmanship.escalation import escalation_index
+
+    idx = escalation_index(
+        t["events"], t["actors"], "us_camp", "iran_camp", freq="MS", how="sum", start="2018-01-01", end="2020-02-29"
+    )
+    in_2019 = idx.loc["2019"]
+    right = int((in_2019["events"] > 0).sum())
+    return right, [12, int(in_2019["events"].sum()), right - 1]
+
+
+@reference("l02_fn5_grade")
+def _l02_fn5_grade(t):
+    row = t["sources"].set_index("footnote").loc[5]
+    right = f"{row['reliability']}{row['credibility']}"
+    fn1 = t["sources"].set_index("footnote").loc[1]
+    return right, [f"{fn1['reliability']}{fn1['credibility']}", f"{row['credibility']}{row['reliability']}", "F6"]
+
+
+@reference("l03_days_between_seizures")
+def _l03_days_between_seizures(t):
+    ev = t["events"].set_index("event_id")
+    right = (ev.loc["E29", "date"] - ev.loc["E15", "date"]).days
+    return right, [(ev.loc["E31", "date"] - ev.loc["E15", "date"]).days, right + 1, 2]
+
+
+@reference("l03_qaani_ties")
+def _l03_qaani_ties(t):
+    rel = t["relations"]
+    touching = rel[(rel["source_id"] == "qaani") | (rel["target_id"] == "qaani")]
+    ends = set(touching["source_id"]) | set(touching["target_id"])
+    right = sorted(ends - {"qaani"})
+    outgoing_only = sorted(
+        set(rel.loc[rel["source_id"] == "qaani", "target_id"]) - set(rel.loc[rel["target_id"] == "qaani", "source_id"])
+    )
+    wrongs = [w for w in (sorted(ends), right[1:], outgoing_only) if w != right]
+    return right, wrongs
+
+
+@reference("l03_iraq_share")
+def _l03_iraq_share(t):
+    article = t["events"][t["events"]["period"] == "article"]
+    right = float((article["theatre"] == "iraq").mean() * 100)
+    everything = float((t["events"]["theatre"] == "iraq").mean() * 100)
+    return right, [right / 100, everything, int((article["theatre"] == "iraq").sum())]
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -143,10 +218,15 @@ def _l06_bolton(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
 def _l06_proxies(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
     by_id = tables["actors"].set_index("actor_id")
     ev = tables["events"]
-    coded = (ev.join(by_id[["alignment", "kind"]], on="source_actor_id")
-             .join(by_id["alignment"].rename("target_alignment"), on="target_actor_id"))
-    base = coded[(coded["alignment"] == "iran_camp") & (coded["target_alignment"] == "us_camp")
-                 & (coded["quad_class"] == 4) & (coded["period"] == "article")]
+    coded = ev.join(by_id[["alignment", "kind"]], on="source_actor_id").join(
+        by_id["alignment"].rename("target_alignment"), on="target_actor_id"
+    )
+    base = coded[
+        (coded["alignment"] == "iran_camp")
+        & (coded["target_alignment"] == "us_camp")
+        & (coded["quad_class"] == 4)
+        & (coded["period"] == "article")
+    ]
     right = int(base["kind"].isin(["militia", "militant_group"]).sum())
     everyone = coded[(coded["alignment"] == "iran_camp") & (coded["quad_class"] == 4) & (coded["period"] == "article")]
     return right, [len(base), int((base["kind"] == "armed_force").sum()), len(everyone)]
@@ -160,8 +240,11 @@ def _l06_mean(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
     article = dyad[dyad["period"] == "article"]
     right = float(article.loc[article["direction"] == "a_to_b", "goldstein"].mean())
     reverse = float(article.loc[article["direction"] == "b_to_a", "goldstein"].mean())
-    return right, [reverse, float(dyad.loc[dyad["direction"] == "a_to_b", "goldstein"].mean()),
-                   float(article["goldstein"].mean())]
+    return right, [
+        reverse,
+        float(dyad.loc[dyad["direction"] == "a_to_b", "goldstein"].mean()),
+        float(article["goldstein"].mean()),
+    ]
 
 
 @reference("l07_p_war_default")
@@ -178,8 +261,11 @@ def _l07_costly(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
 
     costly = game.ChickenPayoffs(us_war_cost=30, iran_war_cost=30)
     one_side = game.ChickenPayoffs(us_war_cost=30)
-    return float(game.p_war(costly)), [float(game.p_war(one_side)), float(game.p_war(game.ChickenPayoffs())) / 3,
-                                       float(game.mixed_equilibrium(*game.payoff_matrices(costly)).us_straight)]
+    return float(game.p_war(costly)), [
+        float(game.p_war(one_side)),
+        float(game.p_war(game.ChickenPayoffs())) / 3,
+        float(game.mixed_equilibrium(*game.payoff_matrices(costly)).us_straight),
+    ]
 
 
 @reference("l07_us_move_iran_dug_in")
@@ -202,8 +288,12 @@ def _l07_days(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
 def _l08_predate(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
     src = tables["sources"]
     killing = _event_date(tables, "E19")
-    right = int((src["issued"] < killing).sum())
-    return right, [int((src["issued"] <= killing).sum()), len(src) - right, int(src["self_citation"].sum())]
+    # a month-only date predates the killing only if the whole month does (datasets/README.md)
+    month_only = src["issued_precision"].astype(str) == "month"
+    latest_possible = src["issued"].where(~month_only, src["issued"] + pd.offsets.MonthEnd(0))
+    right = int((latest_possible < killing).sum())
+    first_of_month = int((src["issued"] < killing).sum())
+    return right, [first_of_month, len(src) - right, int(src["self_citation"].sum())]
 
 
 @reference("l08_own_material")
@@ -263,12 +353,15 @@ def _l09_first(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
 def _l09_worst(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
     from brinkmanship import escalation
 
-    index = escalation.escalation_index(tables["events"], tables["actors"], "us_camp", "iran_camp", freq="MS",
-                                        start="2020-03-01")
+    index = escalation.escalation_index(
+        tables["events"], tables["actors"], "us_camp", "iran_camp", freq="MS", start="2020-03-01"
+    )
     ranked = index["goldstein_sum"].sort_values(kind="stable")
     assert ranked.iloc[0] < ranked.iloc[1], "the worst month must be unique for this exercise"
-    return ranked.index[0].strftime("%Y-%m"), [ranked.index[1].strftime("%Y-%m"),
-                                               index["goldstein_sum"].idxmax().strftime("%Y-%m")]
+    return ranked.index[0].strftime("%Y-%m"), [
+        ranked.index[1].strftime("%Y-%m"),
+        index["goldstein_sum"].idxmax().strftime("%Y-%m"),
+    ]
 
 
 # --------------------------------------------------------------------------------------------------------------

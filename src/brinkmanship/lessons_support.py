@@ -97,7 +97,7 @@ def event_strip(
     ax.set_xlabel("date")
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
-    order = "; ".join(f"{r.event_id} on {r.date:%d %b %Y}: {r.title}" for r in rows.itertuples())
+    order = "; ".join(f"{r.event_id} on {r.date.day} {r.date:%b %Y}: {r.title}" for r in rows.itertuples())
     set_accessible(fig, title, f"Dot chart of {len(rows)} events in date order, one per row: {order}.")
     fig.tight_layout()
     return fig

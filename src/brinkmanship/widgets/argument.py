@@ -30,6 +30,7 @@ from brinkmanship.argument import (
 from brinkmanship.sources import admiralty_code
 from brinkmanship.style import OKABE_ITO, mark_fixed_layout, set_accessible
 from brinkmanship.widgets.base import View
+from brinkmanship.widgets.result import Result
 
 __all__ = ["BENCHMARK_STEPS", "STATUS_STYLE", "ArgumentView", "make_view", "status_of"]
 
@@ -122,23 +123,25 @@ class ArgumentView(View):
             return sorted(self.claims.index[self.claims["article_section"].astype(str) == section])
         return [value]
 
-    def compute(self) -> dict[str, Any]:
+    def compute(self) -> Result:
         v = self.values()
         chosen = self.selected_claims(v["root"])
         sub = subtree(self.graph, chosen, include_sources=v["show_sources"], include_objections=v["show_objections"])
         pos = layered_layout(sub)
         statuses = {n: status_of(self.support.loc[n]) for n, a in sub.nodes(data=True) if a["type"] == "claim"}
         self._draw(sub, pos, statuses, v["root"])
-        return {
-            "root": v["root"],
-            "claims": chosen,
-            "subgraph": sub,
-            "positions": pos,
-            "statuses": statuses,
-            "figure": self.fig,
-            "detail": self.detail_html(v["root"], chosen),
-            "table": self.support.loc[sorted(statuses)],
-        }
+        return Result(
+            {
+                "root": v["root"],
+                "claims": chosen,
+                "subgraph": sub,
+                "positions": pos,
+                "statuses": statuses,
+                "figure": self.fig,
+                "detail": self.detail_html(v["root"], chosen),
+                "table": self.support.loc[sorted(statuses)],
+            }
+        )
 
     # --- drawing ----------------------------------------------------------------------------------------
     def _setup_figure(self) -> None:

@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 from brinkmanship.game import ChickenPayoffs, analyse, matrix_table, p_war_figure
 from brinkmanship.style import mark_fixed_layout
 from brinkmanship.widgets.base import View
+from brinkmanship.widgets.result import Result
 
 __all__ = ["BENCHMARK_STEPS", "GameView", "make_view"]
 
@@ -74,15 +75,17 @@ class GameView(View):
         }
         super().__init__(controls)
 
-    def compute(self) -> dict[str, Any]:
+    def compute(self) -> Result:
         payoffs = ChickenPayoffs(**{name: self.controls[name].value for name, *_ in _SLIDERS})
         analysis = analyse(payoffs)
-        return {
-            "analysis": analysis,
-            "table": matrix_table(payoffs),
-            "figure": p_war_figure(payoffs, self._fig),
-            "summary": summary_html(analysis),
-        }
+        return Result(
+            {
+                "analysis": analysis,
+                "table": matrix_table(payoffs),
+                "figure": p_war_figure(payoffs, self._fig),
+                "summary": summary_html(analysis),
+            }
+        )
 
     def render(self) -> None:
         self.status.value = self.result["summary"]

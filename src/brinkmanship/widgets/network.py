@@ -30,6 +30,7 @@ from brinkmanship.network import (
 )
 from brinkmanship.style import CAMP_COLOURS, OKABE_ITO, PALETTE, mark_fixed_layout, set_accessible
 from brinkmanship.widgets.base import View
+from brinkmanship.widgets.result import Result
 
 __all__ = ["BENCHMARK_STEPS", "DATE_OPTIONS", "NetworkView", "make_view", "short_name"]
 
@@ -230,7 +231,7 @@ class NetworkView(View):
         )
 
     # --- View protocol ------------------------------------------------------------------------------------
-    def compute(self) -> dict[str, Any]:
+    def compute(self) -> Result:
         values = self.values()
         on = values["date"] if values["use_date"] else None
         sub = filter_graph(self.graph, values["relations"], on=on)
@@ -251,7 +252,9 @@ class NetworkView(View):
             f"without a shown tie are faded.{top}"
         )
         set_accessible(self.fig, f"Actor ties {when}", alt)
-        return {"graph": sub, "table": table, "figure": self.fig, "date": on, "relations": tuple(values["relations"])}
+        return Result(
+            {"graph": sub, "table": table, "figure": self.fig, "date": on, "relations": tuple(values["relations"])}
+        )
 
     def _restyle(self, sub: Any) -> None:
         segments: dict[str, list[Any]] = {r: [] for r in RELATION_TYPES}
