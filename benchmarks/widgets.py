@@ -174,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
             slow.append(name)
     print(
         "\nmedian/p90 = control change -> finished update; plain = rebuilding the view from scratch for the same"
-        "\nstate (median of --plain runs); +png = the same plus encoding the figure(s) as the inline backend does"
+        "\nstate (median of --plain runs); +png = the same plus encoding the figure(s) as View.show_figure does"
         "\nwhen the notebook shows them; ratio = plain / live, so 3.0x means the live view is 3 times faster."
     )
     if slow:

@@ -42,7 +42,6 @@ def _env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "BRINKMANSHIP_DB_URL"}
     bindir = str(Path(sys.executable).parent)
     env["PATH"] = bindir + os.pathsep + env.get("PATH", "")
-    env.setdefault("PYTHONHASHSEED", "0")
     return env
 
 
@@ -263,3 +262,9 @@ def learner_run(
             errors[gid] = error_of(cell)
             stderr[gid] = "".join(o.text for o in cell.outputs if o.output_type == "stream" and o.name == "stderr")
     return LearnerRun(errors, stderr, {a: error_of(nb.cells[i]) for a, i in probe_index.items()})
+
+
+if __name__ == "__main__":  # python tests/assignment_helpers.py [assignment ...]: regenerate assignments/
+    repo = Path(__file__).resolve().parents[1]
+    for name in sys.argv[1:] or ASSIGNMENTS:
+        print(f"generated {generate(name, repo).relative_to(repo)}")

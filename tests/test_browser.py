@@ -1,4 +1,4 @@
-"""The timeline explorer in a real JupyterLab, driven through headless Debian Chromium with Playwright.
+"""The timeline explorer and the escalation view in a real JupyterLab, in headless Debian Chromium (Playwright).
 
 Follows the course's browser notes: isolated Jupyter config/runtime/settings/workspace dirs, the news toast
 off, ``windowingMode`` none, ``expose_app_in_browser`` for a reliable kernel-ready wait, every JavaScript
@@ -25,7 +25,9 @@ from pathlib import Path
 import pytest
 
 from brinkmanship import data
+from brinkmanship.escalation import escalation_index
 from brinkmanship.timeline import filter_events
+from brinkmanship.widgets.escalation import dyad_choices
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -207,10 +209,10 @@ def test_timeline_filters_through_the_browser(lab: dict, page) -> None:
     page.wait_for_function(KERNEL_READY_JS, timeout=90_000)
     assert page.evaluate(RUN_ALL_JS, 120_000) == "done"
 
-    explorer = page.locator(".widget-vbox").filter(has=page.locator(".brink-count")).first
-    count = page.locator(".brink-count")
+    count = page.locator(".brink-count").filter(has_text="Matching events")
+    explorer = page.locator(".widget-vbox").filter(has=count).first
     expect(count).to_have_text(f"Matching events: {n_all}", timeout=60_000)
-    figure = page.locator(".widget-output img[src^='data:image/png']").first
+    figure = explorer.locator(".widget-output img[src^='data:image/png']").first
     expect(figure).to_be_visible()
     rows = page.locator("table.brink-table tbody tr")
     expect(rows).to_have_count(n_all)
@@ -218,12 +220,12 @@ def test_timeline_filters_through_the_browser(lab: dict, page) -> None:
     _shot(explorer, "timeline-all.png")
 
     # pick a theatre in the dropdown: the count, the table and the figure follow
-    theatre_select = page.locator(".widget-dropdown").filter(has=page.locator("label", has_text="Theatre"))
+    theatre_select = explorer.locator(".widget-dropdown").filter(has=page.locator("label", has_text="Theatre"))
     theatre_select.locator("select").select_option(label=theatre.replace("_", " "))
     expect(count).to_have_text(f"Matching events: {n_theatre}")
     expect(rows).to_have_count(n_theatre)
     expect(page.locator(".widget-output img[src^='data:image/png']").first).not_to_have_attribute("src", before_png)
-    alt = page.locator(".brink-alt").first
+    alt = explorer.locator(".brink-alt").first
     expect(alt).to_contain_text(f"{n_theatre} event")
     _shot(explorer, "timeline-theatre.png")
 
@@ -231,9 +233,25 @@ def test_timeline_filters_through_the_browser(lab: dict, page) -> None:
     subset = filter_events(events, theatres=theatre)
     word = max(str(subset.iloc[0]["title"]).split(), key=len).strip(",.;:()'\"")
     n_word = len(filter_events(events, theatres=theatre, text=word))
-    search = page.locator(".widget-text").filter(has=page.locator("label", has_text="Search")).locator("input")
+    search = explorer.locator(".widget-text").filter(has=page.locator("label", has_text="Search")).locator("input")
     search.fill(word)
     search.press("Enter")
     expect(count).to_have_text(f"Matching events: {n_word}")
     expect(rows).to_have_count(n_word)
     _shot(explorer, "timeline-search.png")
+
+    # the escalation view below it: switch months to weeks with its toggle button
+    dyads = dyad_choices(events, tables["actors"])
+    side_a, side_b = next(iter(dyads.values())).side_a, next(iter(dyads.values())).side_b
+    months = len(escalation_index(events, tables["actors"], side_a, side_b, freq="MS"))
+    weeks = len(escalation_index(events, tables["actors"], side_a, side_b, freq="W"))
+    periods = page.locator(".brink-count").filter(has_text="Periods:")
+    escalation = page.locator(".widget-vbox").filter(has=periods).first
+    expect(periods).to_contain_text(f"Periods: {months};")
+    before_png = escalation.locator(".widget-output img[src^='data:image/png']").first.get_attribute("src")
+    escalation.locator(".widget-toggle-buttons button", has_text="Week").click()
+    expect(periods).to_contain_text(f"Periods: {weeks};")
+    expect(escalation.locator(".widget-output img[src^='data:image/png']").first).not_to_have_attribute(
+        "src", before_png
+    )
+    _shot(escalation, "escalation-weekly.png")

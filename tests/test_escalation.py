@@ -102,6 +102,8 @@ def test_count_mean_and_direction(tiny) -> None:
     assert at(mean, "2019-07-01") == pytest.approx(-6.0) and math.isnan(at(mean, "2019-06-01"))
     ab = es.escalation_index(ev, a, direction="a_to_b")
     assert at(ab, "2019-05-01") == pytest.approx(-7.2) and at(ab, "2019-07-01") == 0.0
+    assert list(ab["events"].iloc[:3]) == [1, 0, 0]  # raw figures follow the direction too
+    assert at(ab, "2019-05-01", "goldstein_sum") == pytest.approx(-7.2)
 
 
 def test_rolling_window_by_hand(tiny) -> None:
@@ -112,6 +114,11 @@ def test_rolling_window_by_hand(tiny) -> None:
     # event-weighted: June's window holds May's two events (-11.2 / 2); September's window is empty
     got = list(m["index"].iloc[:5])
     assert got[:4] == pytest.approx([-5.6, -5.6, -6.0, -6.0]) and math.isnan(got[4])
+    # weighting matters when periods hold different numbers of events: Iran camp -> US camp, 3-month window
+    # ending July 2019 holds E01 (-4, May) and E04, E05 (-10, -2, July): -16 / 3, not the mean of means -5
+    b = es.escalation_index(ev, a, how="mean", window=3, direction="b_to_a")
+    assert at(b, "2019-07-01") == pytest.approx(-16 / 3)
+    assert at(b, "2019-07-01", "b_to_a") == pytest.approx(-16 / 3)
     c = es.escalation_index(ev, a, how="count", window=3)
     assert list(c["index"].iloc[:4]) == pytest.approx([2.0, 1.0, 4 / 3, 2 / 3])
 
@@ -136,14 +143,18 @@ def test_explicit_span_and_empty_dyad(tiny) -> None:
 def test_key_events_are_the_most_extreme(tiny) -> None:
     dy = es.dyad_events(tiny["events"], tiny["actors"], "us_camp", "iran_camp")
     key = es.key_events(dy, 3)
-    # |-10|, |-7.2|, then |-4| (E01) ties |+4| (L01): the earlier wins; result sorted by date
+    # |-10|, |-7.2|, then |-4| (E01) ties |+4| (L01): E01 has two footnotes, L01 none; sorted by date
     assert list(key["event_id"]) == ["E01", "E02", "E04"]
     # one per month: E01 shares May 2019 with E02, so the next in rank is L01
     assert list(es.key_events(dy, 3, freq="MS")["event_id"]) == ["E02", "E04", "L01"]
-    # ties go to events the article uses, then to deadlier ones
+    # ties go to events the article uses, then to better documented (more footnotes), then deadlier ones
     tweaked = dy.assign(in_article=pd.array([x != "E01" for x in dy["event_id"]], dtype="boolean"))
     assert list(es.key_events(tweaked, 3)["event_id"]) == ["E02", "E04", "L01"]
-    deadly = dy.assign(fatalities=pd.array([5 if x == "L01" else None for x in dy["event_id"]], dtype="Int64"))
+    cited = dy.assign(footnotes=pd.array(["1;2;3" if x == "L01" else None for x in dy["event_id"]], dtype="string"))
+    assert list(es.key_events(cited, 3)["event_id"]) == ["E02", "E04", "L01"]
+    uncited = dy.assign(footnotes=pd.array([None] * len(dy), dtype="string"))
+    assert list(es.key_events(uncited, 3)["event_id"]) == ["E01", "E02", "E04"]  # then the earlier
+    deadly = uncited.assign(fatalities=pd.array([5 if x == "L01" else None for x in dy["event_id"]], dtype="Int64"))
     assert list(es.key_events(deadly, 3)["event_id"]) == ["E02", "E04", "L01"]
     assert es.key_events(dy, 0).empty
     with pytest.raises(ValueError):
@@ -243,9 +254,10 @@ def test_widget_controls_change_the_series(tiny) -> None:
     assert "events: 2" in view.status.value
     view.controls["n_key"].value = 1
     assert [t.get_text() for t in view.result.figure.axes[0].texts] == ["1"]
-    assert [t.get_text() for t in view.result.figure.texts if t.get_gid() == "key-list"] == [
-        "1. 20 May 2019: Bravo deployment"
-    ]
+    assert not [t for t in view.result.figure.texts if t.get_gid() == "key-list"]  # listed in HTML instead
+    assert "<ol><li>20 May 2019: Bravo deployment (E02, Goldstein -7.2)</li></ol>" in view.key_list_html()
+    view.controls["n_key"].value = 0
+    assert view.key_list_html() == "<p>No key events shown.</p>" and not view.result.figure.axes[0].texts
 
 
 def test_widget_dyad_and_span(tiny) -> None:
@@ -266,5 +278,7 @@ def test_widget_on_real_data_runs_every_benchmark_step(tables) -> None:
         for name, value in step.items():
             view.controls[name].value = value
         assert len(index_line(view)) == len(view.result.index)
+        assert view.result.index["events"].sum() == len(view.result.dyad_events)
+        assert f"events: {len(view.result.dyad_events)}" in view.status.value
         seen.add(round(float(np.nansum(index_line(view))), 6))
     assert len(seen) > 1

@@ -46,10 +46,11 @@ def _l00_in_article(t):
     return right, [len(events), int((events["period"] == "article").sum()), right - 1]
 
 
-@reference("l00_publication_month")
-def _l00_publication_month(t):
-    published = t["events"].set_index("event_id").loc["E35", "date"]
-    return published.strftime("%Y-%m"), ["2020-02", "2020-04", (published - pd.DateOffset(years=1)).strftime("%Y-%m")]
+@reference("l00_month_precision")
+def _l00_month_precision(t):
+    events = t["events"]
+    right = int((events["date_precision"] == "month").sum())
+    return right, [int((events["date_precision"] == "day").sum()), len(events), right + 1]
 
 
 @reference("l00_self_citations")
@@ -102,22 +103,20 @@ def _l01_disputed(t):
     return right, [sorted(e.loc[in_section, "event_id"]), right[1:], sorted(e.loc[e["disputed"].notna(), "event_id"])]
 
 
-@reference("l02_months_to_first_step")
-def _l02_months_to_first_step(t):
+@reference("l02_patience_days")
+def _l02_patience_days(t):
+    row = t["strategies"].set_index("strategy_id").loc["strategic_patience"]
+    right = (row["period_end"] - row["period_start"]).days
+    return right, [18 * 30, 12, right + 1]
+
+
+@reference("l02_overshoot_days")
+def _l02_overshoot_days(t):
     ev = t["events"].set_index("event_id")
-    right = (ev.loc["E04", "date"].to_period("M") - ev.loc["E02", "date"].to_period("M")).n
-    return right, [18, 14, right - 1]
-
-
-@reference("l02_eighteen_months")
-def _l02_eighteen_months(t):
-    exit_date = t["events"].set_index("event_id").loc["E02", "date"]
-    right = exit_date + pd.DateOffset(months=18)
-    return right, [
-        exit_date + pd.DateOffset(months=12),
-        right + pd.Timedelta(days=1),
-        exit_date + pd.Timedelta(days=540),
-    ]
+    eighteen = ev.loc["E02", "date"] + pd.DateOffset(months=18)
+    right = (eighteen - ev.loc["E04", "date"]).days
+    mid_2019 = (eighteen - pd.Timestamp("2019-07-01")).days
+    return right, [-right, mid_2019, 6 * 30]
 
 
 @reference("l02_active_months_2019")
@@ -132,12 +131,11 @@ def _l02_active_months_2019(t):
     return right, [12, int(in_2019["events"].sum()), right - 1]
 
 
-@reference("l02_fn5_grade")
-def _l02_fn5_grade(t):
-    row = t["sources"].set_index("footnote").loc[5]
-    right = f"{row['reliability']}{row['credibility']}"
-    fn1 = t["sources"].set_index("footnote").loc[1]
-    return right, [f"{fn1['reliability']}{fn1['credibility']}", f"{row['credibility']}{row['reliability']}", "F6"]
+@reference("l02_doubtful_fns")
+def _l02_doubtful_fns(t):
+    cred = t["sources"]["credibility"]
+    right = int((cred >= 4).sum())
+    return right, [int((cred > 4).sum()), int((cred == 4).sum()), int((cred >= 3).sum())]
 
 
 @reference("l03_days_between_seizures")
@@ -147,16 +145,12 @@ def _l03_days_between_seizures(t):
     return right, [(ev.loc["E31", "date"] - ev.loc["E15", "date"]).days, right + 1, 2]
 
 
-@reference("l03_qaani_ties")
-def _l03_qaani_ties(t):
+@reference("l03_qf_commanders")
+def _l03_qf_commanders(t):
     rel = t["relations"]
-    touching = rel[(rel["source_id"] == "qaani") | (rel["target_id"] == "qaani")]
-    ends = set(touching["source_id"]) | set(touching["target_id"])
-    right = sorted(ends - {"qaani"})
-    outgoing_only = sorted(
-        set(rel.loc[rel["source_id"] == "qaani", "target_id"]) - set(rel.loc[rel["target_id"] == "qaani", "source_id"])
-    )
-    wrongs = [w for w in (sorted(ends), right[1:], outgoing_only) if w != right]
+    right = sorted(rel.loc[(rel["relation"] == "commands") & (rel["target_id"] == "irn_irgc_qf"), "source_id"])
+    any_tie = sorted(rel.loc[rel["target_id"] == "irn_irgc_qf", "source_id"])
+    wrongs = [w for w in (any_tie, ["qaani", "soleimani"], right[1:]) if w != right]
     return right, wrongs
 
 
@@ -166,6 +160,29 @@ def _l03_iraq_share(t):
     right = float((article["theatre"] == "iraq").mean() * 100)
     everything = float((t["events"]["theatre"] == "iraq").mean() * 100)
     return right, [right / 100, everything, int((article["theatre"] == "iraq").sum())]
+
+
+@reference("l04_oldest_militant_fn_days")
+def _l04_oldest_militant_fn_days(t):
+    src = t["sources"]
+    ages = src.loc[src["footnote"].isin([12, 13, 14]), "days_before_publication"]
+    right = int(ages.max())
+    return right, [int(ages.min()), int(src["days_before_publication"].max()) + 1, right - 1]
+
+
+@reference("l04_days_meeting_before_abqaiq")
+def _l04_days_meeting_before_abqaiq(t):
+    ev = t["events"].set_index("event_id")
+    right = (ev.loc["E11", "date"] - ev.loc["E09", "date"]).days
+    return right, [-right, (ev.loc["E13", "date"] - ev.loc["E09", "date"]).days, right + 1]
+
+
+@reference("l04_fn18_gap")
+def _l04_fn18_gap(t):
+    issued = t["sources"].set_index("footnote").loc[18, "issued"]
+    ev = t["events"].set_index("event_id")
+    right = (issued - ev.loc["E09", "date"]).days
+    return right, [(ev.loc["E11", "date"] - ev.loc["E09", "date"]).days, right - 1, 0]
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -182,12 +199,13 @@ def _days(tables: dict[str, pd.DataFrame], first: str, second: str) -> int:
     return int((_event_date(tables, second) - _event_date(tables, first)).days)
 
 
-@reference("l05_grigoryev_days_before")
-def _l05_grigoryev(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
+@reference("l05_expert_mean_days")
+def _l05_experts(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
     src = tables["sources"]
-    issued = src.loc[src["footnote"] == 20, "issued"].iloc[0]
-    right = int((_event_date(tables, "E19") - issued).days)
-    return right, [right + 1, right - 1, int((_event_date(tables, "E35") - issued).days)]
+    quoted = src[src["footnote"].isin([20, 21, 22])]
+    days = (_event_date(tables, "E19") - quoted["issued"]).dt.days
+    to_publication = (_event_date(tables, "E35") - quoted["issued"]).dt.days
+    return float(days.mean()), [float(days.median()), float(to_publication.mean()), float(days.max())]
 
 
 @reference("l05_mediators_beijing")
@@ -214,22 +232,18 @@ def _l06_bolton(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
     return right, [right + 1, right - 1]
 
 
-@reference("l06_proxy_attacks")
+@reference("l06_proxy_attacks_later")
 def _l06_proxies(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
     by_id = tables["actors"].set_index("actor_id")
     ev = tables["events"]
-    coded = ev.join(by_id[["alignment", "kind"]], on="source_actor_id").join(
-        by_id["alignment"].rename("target_alignment"), on="target_actor_id"
-    )
-    base = coded[
-        (coded["alignment"] == "iran_camp")
-        & (coded["target_alignment"] == "us_camp")
-        & (coded["quad_class"] == 4)
-        & (coded["period"] == "article")
-    ]
-    right = int(base["kind"].isin(["militia", "militant_group"]).sum())
-    everyone = coded[(coded["alignment"] == "iran_camp") & (coded["quad_class"] == 4) & (coded["period"] == "article")]
-    return right, [len(base), int((base["kind"] == "armed_force").sum()), len(everyone)]
+    coded = (ev.join(by_id[["alignment", "kind"]], on="source_actor_id")
+             .join(by_id["alignment"].rename("target_alignment"), on="target_actor_id"))
+    against_us = coded[(coded["alignment"] == "iran_camp") & (coded["target_alignment"] == "us_camp")
+                       & (coded["quad_class"] == 4)]
+    proxy = against_us["kind"].isin(["militia", "militant_group"])
+    later = against_us["period"] == "later"
+    right = int((proxy & later).sum())
+    return right, [int(later.sum()), int((proxy & (against_us["period"] == "article")).sum())]
 
 
 @reference("l06_us_to_iran_mean_goldstein")
@@ -247,12 +261,14 @@ def _l06_mean(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
     ]
 
 
-@reference("l07_p_war_default")
-def _l07_default(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
+@reference("l07_p_war_iran_gain")
+def _l07_iran_gain(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
     from brinkmanship import game
 
-    eq = game.mixed_equilibrium(*game.payoff_matrices(game.ChickenPayoffs()))
-    return float(game.p_war(game.ChickenPayoffs())), [float(eq.us_straight), float(1 - eq.us_straight), 0.1 + 0.1]
+    stakes = game.ChickenPayoffs(iran_gain=3)
+    eq = game.mixed_equilibrium(*game.payoff_matrices(stakes))
+    default = float(game.p_war(game.ChickenPayoffs()))
+    return float(game.p_war(stakes)), [default, float(eq.us_straight), default * 3]
 
 
 @reference("l07_p_war_costly_war")
@@ -284,24 +300,27 @@ def _l07_days(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
     return right, [_days(tables, "L17", "L18"), _days(tables, "L15", "L18")]
 
 
-@reference("l08_n_predate_killing")
+@reference("l08_own_share_predating")
 def _l08_predate(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
     src = tables["sources"]
     killing = _event_date(tables, "E19")
     # a month-only date predates the killing only if the whole month does (datasets/README.md)
     month_only = src["issued_precision"].astype(str) == "month"
     latest_possible = src["issued"].where(~month_only, src["issued"] + pd.offsets.MonthEnd(0))
-    right = int((latest_possible < killing).sum())
-    first_of_month = int((src["issued"] < killing).sum())
-    return right, [first_of_month, len(src) - right, int(src["self_citation"].sum())]
+    predating = src[latest_possible < killing]
+    own = predating["author_own_material"].astype(bool)
+    right = float(own.mean())
+    first_of_month = src[src["issued"] < killing]["author_own_material"].astype(bool).mean()
+    written = float(predating["self_citation"].astype(bool).mean())
+    return right, [float(first_of_month), written, float(src["author_own_material"].astype(bool).mean())]
 
 
-@reference("l08_own_material")
-def _l08_own(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
+@reference("l08_low_credibility")
+def _l08_low(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
     src = tables["sources"]
-    right = sorted(int(f) for f in src.loc[src["author_own_material"].fillna(False).astype(bool), "footnote"])
-    written = sorted(int(f) for f in src.loc[src["self_citation"].fillna(False).astype(bool), "footnote"])
-    return right, [written, [f for f in right if f != 5]]
+    right = sorted(int(f) for f in src.loc[src["credibility"] >= 4, "footnote"])
+    poor_source = sorted(int(f) for f in src.loc[src["reliability"].astype(str).isin(["D", "E", "F"]), "footnote"])
+    return right, [poor_source, sorted(int(f) for f in src.loc[src["credibility"] > 4, "footnote"])]
 
 
 @reference("l08_news_mean_age")
@@ -312,56 +331,59 @@ def _l08_age(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
     return float(ages[news].mean()), [float(ages.mean()), float(ages[news].median()), float(ages[~news].mean())]
 
 
-@reference("l08_own_work_only_claims")
-def _l08_claims(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
+@reference("l08_single_outside_evidence")
+def _l08_single(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
     from brinkmanship import argument
 
     support = argument.claim_support(tables)
-    right = sorted(support.index[support["own_work_only"]])
-    single = sorted(support.index[support["single_source"]])
-    return right, [single, [c for c in right if c != "V06"]]
+    evidence = support["kind"] == "evidence"
+    right = sorted(support.index[evidence & support["single_source"] & ~support["own_work_only"]])
+    return right, [sorted(support.index[evidence & support["single_source"]]),
+                   sorted(support.index[support["single_source"] & ~support["own_work_only"]])]
 
 
-@reference("l09_n_held")
-def _l09_held(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
+@reference("l09_later_conflict_events")
+def _l09_conflict(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
+    from brinkmanship import escalation
+
+    dyad = escalation.dyad_events(tables["events"], tables["actors"], "us_camp", "iran_camp")
+    later = dyad[dyad["period"] == "later"]
+    right = int((later["quad_class"] == 4).sum())
+    return right, [len(later), int(((later["quad_class"] == 4) & (later["direction"] == "a_to_b")).sum())]
+
+
+@reference("l09_decided_in_2025")
+def _l09_2025(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
     from brinkmanship import argument
 
-    outcomes = argument.predictions(tables)["outcome"]
-    right = int((outcomes == "held").sum())
-    return right, [int(outcomes.isin(["held", "partly_held"]).sum()), len(outcomes)]
-
-
-@reference("l09_partly_held_ids")
-def _l09_partly(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
-    from brinkmanship import argument
-
+    events = tables["events"].set_index("event_id")
     preds = argument.predictions(tables)
-    right = sorted(preds.index[preds["outcome"] == "partly_held"])
-    return right, [sorted(preds.index[preds["outcome"] == "held"]), right[:1]]
+    in_2025 = preds["outcome_event_ids"].map(lambda ids: any(events.at[e, "date"].year == 2025 for e in ids))
+    right = sorted(preds.index[in_2025])
+    return right, [right[:1], sorted(preds.index[preds["outcome"] == "did_not_hold"])]
 
 
-@reference("l09_days_to_first_test")
+@reference("l09_median_days_to_first_test")
 def _l09_first(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
     from brinkmanship import argument
 
-    first = argument.predictions(tables)["first_decided"].min()
-    right = int((first - _event_date(tables, "E35")).days)
-    return right, [int((first - _event_date(tables, "E33")).days), int((first - _event_date(tables, "E19")).days)]
+    preds = argument.predictions(tables)
+    days = (preds["first_decided"] - _event_date(tables, "E35")).dt.days
+    last = (preds["last_decided"] - _event_date(tables, "E35")).dt.days
+    return float(days.median()), [float(days.mean()), float(days.min()), float(last.median())]
 
 
-@reference("l09_worst_month")
+@reference("l09_worst_year")
 def _l09_worst(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
     from brinkmanship import escalation
 
-    index = escalation.escalation_index(
-        tables["events"], tables["actors"], "us_camp", "iran_camp", freq="MS", start="2020-03-01"
-    )
-    ranked = index["goldstein_sum"].sort_values(kind="stable")
-    assert ranked.iloc[0] < ranked.iloc[1], "the worst month must be unique for this exercise"
-    return ranked.index[0].strftime("%Y-%m"), [
-        ranked.index[1].strftime("%Y-%m"),
-        index["goldstein_sum"].idxmax().strftime("%Y-%m"),
-    ]
+    index = escalation.escalation_index(tables["events"], tables["actors"], "us_camp", "iran_camp", freq="MS",
+                                        start="2020-03-01")
+    by_year = index["goldstein_sum"].groupby(index.index.year).sum().sort_values(kind="stable")
+    assert by_year.iloc[0] < by_year.iloc[1], "the worst year must be unique for this exercise"
+    worst_month_year = int(index["goldstein_sum"].idxmin().year)
+    wrongs = [int(by_year.index[1]), int(index["events"].groupby(index.index.year).sum().idxmax())]
+    return int(by_year.index[0]), [w for w in wrongs if w != int(by_year.index[0])] or [worst_month_year + 1]
 
 
 # --------------------------------------------------------------------------------------------------------------

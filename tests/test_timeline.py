@@ -140,7 +140,10 @@ def test_event_detail_has_sources_verification_and_dispute(tiny: dict[str, pd.Da
 
     d3 = tl.event_detail(tiny["events"], "E03", tiny["sources"], tiny["actors"])
     assert d3["date"] == "13 June 2019 to 14 June 2019"
-    assert d3["footnotes"] == [] and "none" in d3["markdown"]
+    assert d3["footnotes"] == [] and "none (the article gives no footnote for it)" in d3["markdown"]
+    background = tiny["events"].assign(in_article=pd.array([False] * len(tiny["events"]), dtype="boolean"))
+    d4 = tl.event_detail(background, "E03", tiny["sources"], tiny["actors"])
+    assert "the article does not use this event" in d4["markdown"]
     assert d3["who"]["target"] is None
 
 

@@ -13,7 +13,8 @@ import json
 import math
 import numbers
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -189,15 +190,36 @@ def record(
     ):
         decimals = 0  # a month answer: accept any date in that month
     canonical = normalise(answer, kind, decimals)
-    store = _load_store(path)
-    old = store.get(exercise_id, {})
-    salt = old.get("salt") or secrets.token_hex(8)
-    entry: dict[str, Any] = {"kind": kind, "salt": salt, "hash": _digest(salt, canonical), "hint": hint}
-    if decimals is not None:
-        entry["decimals"] = decimals
-    store[exercise_id] = entry
-    path.write_text(json.dumps(dict(sorted(store.items())), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    with _locked(path):  # two lesson authors record into the same file
+        store = _load_store(path)
+        old = store.get(exercise_id, {})
+        salt = old.get("salt") or secrets.token_hex(8)
+        entry: dict[str, Any] = {"kind": kind, "salt": salt, "hash": _digest(salt, canonical), "hint": hint}
+        if decimals is not None:
+            entry["decimals"] = decimals
+        store[exercise_id] = entry
+        text = json.dumps(dict(sorted(store.items())), indent=2, ensure_ascii=False) + "\n"
+        path.write_text(text, encoding="utf-8")
     return entry
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """An advisory lock for the store, kept in the temp dir (POSIX only; elsewhere recording is single-user)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    import tempfile
+
+    key = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:16]
+    with open(Path(tempfile.gettempdir()) / f"brinkmanship-checks-{key}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def exercise_ids(path: Path = STORE) -> list[str]:

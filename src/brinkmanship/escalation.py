@@ -32,7 +32,7 @@ HOW_LABELS: dict[str, str] = {
 Side = str | Iterable[str]
 
 
-def _text(series: pd.Series) -> pd.Series:
+def as_text(series: pd.Series) -> pd.Series:
     return series.astype("string")
 
 
@@ -43,10 +43,10 @@ def resolve_side(actors: pd.DataFrame, side: Side, include_children: bool = True
     ``include_children``, actors whose ``parent_id`` chain leads to a listed actor join it, so ``["irn"]``
     also covers Iran's ministries, forces and officials coded as its children.
     """
-    ids = _text(actors["actor_id"])
+    ids = as_text(actors["actor_id"])
     if isinstance(side, str):
         if side in ALIGNMENTS:
-            found = frozenset(ids[(_text(actors["alignment"]) == side).fillna(False).to_numpy(dtype=bool)])
+            found = frozenset(ids[(as_text(actors["alignment"]) == side).fillna(False).to_numpy(dtype=bool)])
             if not found:
                 raise ValueError(f"no actor in actors.csv has alignment {side!r}")
             return found
@@ -63,7 +63,7 @@ def resolve_side(actors: pd.DataFrame, side: Side, include_children: bool = True
         )
     members = set(wanted)
     if include_children and "parent_id" in actors:
-        parent = dict(zip(ids, _text(actors["parent_id"]), strict=True))
+        parent = dict(zip(ids, as_text(actors["parent_id"]), strict=True))
         for actor in known:
             seen: set[str] = set()
             cur: Any = parent.get(actor)
@@ -80,7 +80,7 @@ def side_label(actors: pd.DataFrame, side: Side) -> str:
     """A short human name for a side: the alignment in words, or the listed actors' names."""
     if isinstance(side, str) and side in ALIGNMENTS:
         return side.replace("_", " ").replace("us ", "US ").replace("iran ", "Iran ")
-    names = dict(zip(_text(actors["actor_id"]), _text(actors["name"]), strict=True))
+    names = dict(zip(as_text(actors["actor_id"]), as_text(actors["name"]), strict=True))
     items = [side] if isinstance(side, str) else list(side)
     return " + ".join(names.get(a, a) for a in items)
 
@@ -107,8 +107,8 @@ def dyad_events(
     overlap = a & b
     if overlap:
         raise ValueError(f"the two sides overlap on {sorted(overlap)}: a dyad needs disjoint sides")
-    src = _text(events["source_actor_id"])
-    tgt = _text(events["target_actor_id"])
+    src = as_text(events["source_actor_id"])
+    tgt = as_text(events["target_actor_id"])
     ab = (src.isin(a) & tgt.isin(b)).fillna(False).to_numpy(dtype=bool)
     ba = (src.isin(b) & tgt.isin(a)).fillna(False).to_numpy(dtype=bool)
     keep = {"both": ab | ba, "a_to_b": ab, "b_to_a": ba}[direction]
@@ -153,7 +153,8 @@ def escalation_index(
     One row per month (``freq="MS"``) or week starting Monday (``freq="W"``) from ``start`` (default: the
     first dyad event) to ``end`` (default: the last), quiet periods included. Columns:
 
-    - ``events``, ``goldstein_sum``, ``goldstein_mean`` (NaN when no event): the raw period figures;
+    - ``events``, ``goldstein_sum``, ``goldstein_mean`` (NaN when no event): the raw period figures for
+      ``direction``;
     - ``a_to_b``, ``b_to_a``: the chosen measure (``how``) for each direction alone;
     - ``index``: the chosen measure for ``direction``, smoothed over ``window`` periods.
 
@@ -208,11 +209,12 @@ def escalation_index(
     chosen = {"both": (total, count), "a_to_b": (t_ab, c_ab), "b_to_a": (t_ba, c_ba)}
     if direction not in chosen:
         raise ValueError(f"direction must be one of {DIRECTIONS}, got {direction!r}")
+    t_dir, c_dir = chosen[direction]
     out = pd.DataFrame(
         {
-            "events": count.astype(int),
-            "goldstein_sum": total,
-            "goldstein_mean": total / count.where(count > 0),
+            "events": c_dir.astype(int),
+            "goldstein_sum": t_dir,
+            "goldstein_mean": t_dir / c_dir.where(c_dir > 0),
             "a_to_b": measure(t_ab, c_ab),
             "b_to_a": measure(t_ba, c_ba),
             "index": measure(*chosen[direction]),
@@ -226,37 +228,33 @@ def escalation_index(
 def key_events(events: pd.DataFrame, n: int = 5, freq: str | None = None) -> pd.DataFrame:
     """The ``n`` events to annotate, by largest Goldstein magnitude.
 
-    Ties (many events score -10) go to events the article itself uses (``in_article``), then to deadlier
-    ones (``fatalities``), then to the earlier. With ``freq`` at most one event per period is kept, so the
-    annotations spread over the chart instead of piling up in one month. Pass the dyad's events
-    (:func:`dyad_events`) so the annotations belong to the series drawn. Returned in date order.
+    Ties (many events score -10) go to events the article itself uses (``in_article``), then to those it
+    documents with more footnotes, then to deadlier ones (``fatalities``; unknown counts last), then to the
+    earlier. With ``freq`` at most one event per period is kept, so the annotations spread over the chart
+    instead of piling up in one week. Pass the dyad's events (:func:`dyad_events`) so the annotations belong
+    to the series drawn. Returned in date order.
     """
     if n < 0:
         raise ValueError(f"n must be >= 0, got {n}")
     if events.empty or n == 0:
         return events.iloc[:0]
     g = pd.to_numeric(events["goldstein"]).astype(float)
-    in_article = (
-        events["in_article"].astype("boolean").fillna(False).astype(bool)
-        if "in_article" in events
-        else pd.Series(False, index=events.index)
-    )
-    deaths = (
-        pd.to_numeric(events["fatalities"]).astype(float).fillna(-1.0)
-        if "fatalities" in events
-        else pd.Series(-1.0, index=events.index)
-    )
+    none = pd.Series(pd.NA, index=events.index, dtype="object")
+    in_article = events.get("in_article", none).astype("boolean").fillna(False).astype(bool)
+    notes = events.get("footnotes", none).map(lambda v: 0 if pd.isna(v) or not str(v) else len(str(v).split(";")))
+    deaths = pd.to_numeric(events.get("fatalities", none)).astype(float).fillna(-1.0)
     ranked = events.assign(
         _mag=-g.abs().to_numpy(),
         _art=~in_article.to_numpy(),
+        _notes=-notes.to_numpy(dtype=float),
         _dead=-deaths.to_numpy(),
         date=pd.to_datetime(events["date"]),
     )
-    ranked = ranked.sort_values(["_mag", "_art", "_dead", "date"], kind="stable")
+    ranked = ranked.sort_values(["_mag", "_art", "_notes", "_dead", "date"], kind="stable")
     if freq is not None:
         ranked = ranked.assign(_p=period_start(ranked["date"], freq).to_numpy())
         ranked = ranked.drop_duplicates("_p").drop(columns="_p")
-    return ranked.head(n).drop(columns=["_mag", "_art", "_dead"]).sort_values("date", kind="stable")
+    return ranked.head(n).drop(columns=["_mag", "_art", "_notes", "_dead"]).sort_values("date", kind="stable")
 
 
 def change_point(series: pd.Series) -> dict[str, Any]:
@@ -281,10 +279,15 @@ def change_point(series: pd.Series) -> dict[str, Any]:
 
 
 # --- drawing ------------------------------------------------------------------------------------------
-def new_figure(width: float = 10.0, height: float = 5.0) -> Figure:
-    """One figure with one axes; :func:`draw_escalation` clears and reuses it."""
+def new_figure(width: float = 10.0, height: float = 5.0, key_list: bool = True) -> Figure:
+    """One figure with one axes; :func:`draw_escalation` clears and reuses it.
+
+    ``key_list`` leaves room below the axes for the list of key events; a widget that lists them in HTML
+    next to the figure passes False (text in a PNG is costly to render on every update and unreadable to
+    screen readers).
+    """
     fig = mark_fixed_layout(Figure(figsize=(width, height), dpi=90))
-    fig.add_axes((0.08, 0.25, 0.9, 0.57))
+    fig.add_axes((0.08, 0.25, 0.9, 0.57) if key_list else (0.08, 0.1, 0.9, 0.7))
     return fig
 
 
@@ -301,19 +304,18 @@ def draw_escalation(
     window: int = 1,
     fig: Figure | None = None,
     title: str | None = None,
+    list_key_events: bool = True,
 ) -> Figure:
-    """Bars for each period's raw value, a line for the (smoothed) index, per-direction lines when both
-    directions are shown, and the key events annotated at their period."""
+    """A shaded step area for each period's raw value, a line for the (smoothed) index, per-direction lines
+    when both directions are shown, and the key events numbered at their period and (``list_key_events``)
+    listed below the axes."""
     fig = fig or new_figure()
     ax = fig.axes[0]
     ax.clear()
-    raw = (
-        {"sum": index["goldstein_sum"], "count": index["events"].astype(float), "mean": index["goldstein_mean"]}[how]
-        if direction == "both"
-        else None
-    )
+    raw = {"sum": index["goldstein_sum"], "count": index["events"].astype(float), "mean": index["goldstein_mean"]}[how]
+    who = {"both": "both directions", "a_to_b": f"{label_a} → {label_b}", "b_to_a": f"{label_b} → {label_a}"}
     x = index.index
-    if raw is not None and len(x):
+    if len(x):
         # one step-shaped area (a single artist) instead of one bar patch per period: much cheaper to redraw
         step = x[1] - x[0] if len(x) > 1 else pd.Timedelta(days=28)
         edges = x.append(pd.DatetimeIndex([x[-1] + step]))
@@ -325,7 +327,7 @@ def draw_escalation(
             color=OKABE_ITO["grey"],
             alpha=0.5,
             linewidth=0,
-            label="each period (both directions)",
+            label=f"each period ({who[direction]})",
             gid="periods",
         )
     if direction == "both" and len(x):
@@ -345,7 +347,6 @@ def draw_escalation(
             linestyle=":",
             label=f"{label_b} → {label_a}",
         )
-    who = {"both": "both directions", "a_to_b": f"{label_a} → {label_b}", "b_to_a": f"{label_b} → {label_a}"}
     smooth = f", {window}-period window" if window > 1 else ""
     ax.plot(
         x,
@@ -356,7 +357,7 @@ def draw_escalation(
         gid="index",
     )
     ax.axhline(0, color=OKABE_ITO["grey"], linewidth=0.8)
-    values = [v for v in (index["index"], raw) if v is not None]
+    values = [index["index"], raw]
     finite = np.concatenate([v.to_numpy(dtype=float) for v in values] + [np.zeros(1)])
     finite = finite[np.isfinite(finite)]
     lo, hi = float(finite.min()), float(finite.max())
@@ -387,12 +388,12 @@ def draw_escalation(
                 va="top",
             )
         items = [
-            f"{i + 1}. {d.day} {d:%b %Y}: {_short(t, 48)}"
+            f"{i + 1}. {d.day} {d:%b %Y}: {shorten(t, 48)}"
             for i, (d, t) in enumerate(zip(pd.to_datetime(key["date"]), key["title"].astype(str), strict=True))
         ]
         half = (len(items) + 1) // 2
         for col, chunk in enumerate((items[:half], items[half:])):
-            if chunk:
+            if chunk and list_key_events:
                 fig.text(0.08 + 0.46 * col, 0.02, "\n".join(chunk), fontsize=7, va="bottom", gid="key-list")
     ax.set_ylabel(HOW_LABELS[how], fontsize=9)
     ax.tick_params(labelsize=8)
@@ -410,7 +411,7 @@ def _infer_freq(x: pd.DatetimeIndex) -> str:
     return "W" if x.freqstr and x.freqstr.startswith("W") else "MS"
 
 
-def _short(text: str, n: int = 34) -> str:
+def shorten(text: str, n: int = 34) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
@@ -423,7 +424,7 @@ def escalation_alt_text(
     s = index["index"]
     step = "month" if _infer_freq(index.index) == "MS" else "week"
     text = (
-        f"Bar and line chart per {step} from {index.index[0]:%B %Y} to {index.index[-1]:%B %Y} of the "
+        f"Area and line chart per {step} from {index.index[0]:%B %Y} to {index.index[-1]:%B %Y} of the "
         f"{HOW_LABELS[how]} for events between {label_a} and {label_b} ({direction.replace('_', ' ')}); "
         f"{int(index['events'].sum())} events in all."
     )

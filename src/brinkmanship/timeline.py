@@ -80,7 +80,7 @@ _REQUIRED = (
 )
 
 
-def _text(series: pd.Series) -> pd.Series:
+def as_text(series: pd.Series) -> pd.Series:
     """Enum columns arrive as categoricals from ``data``; compare them as plain strings."""
     return series.astype("string")
 
@@ -103,7 +103,7 @@ def event_type_options(events: pd.DataFrame | None = None) -> list[tuple[str, st
         present_q = set(pd.to_numeric(events["quad_class"], errors="coerce").dropna().astype(int))
         quads = [q for q in quads if q in present_q]
         if "acled_event_type" in events:
-            present_a = set(_text(events["acled_event_type"]).dropna())
+            present_a = set(as_text(events["acled_event_type"]).dropna())
             acled = [a for a in acled if a in present_a]
     return [(f"CAMEO: {QUAD_CLASSES[q]}", f"quad:{q}") for q in quads] + [(f"ACLED: {a}", f"acled:{a}") for a in acled]
 
@@ -133,9 +133,9 @@ def prepare_events(events: pd.DataFrame, actors: pd.DataFrame | None = None) -> 
     out["date_last"] = end.fillna(out["date"])
     names = actor_names(actors) if actors is not None else {}
     for side in ("source", "target"):
-        ids = _text(out[f"{side}_actor_id"])
+        ids = as_text(out[f"{side}_actor_id"])
         out[f"{side}_name"] = ids.map(lambda a: names.get(a, a) if isinstance(a, str) else pd.NA).astype("string")
-    parts = [_text(out[c]).fillna("") for c in TEXT_COLUMNS if c in out]
+    parts = [as_text(out[c]).fillna("") for c in TEXT_COLUMNS if c in out]
     hay = parts[0]
     for p in parts[1:]:
         hay = hay + " \n " + p
@@ -145,7 +145,7 @@ def prepare_events(events: pd.DataFrame, actors: pd.DataFrame | None = None) -> 
 
 def actor_names(actors: pd.DataFrame) -> dict[str, str]:
     """actor_id -> display name."""
-    return dict(zip(_text(actors["actor_id"]), _text(actors["name"]), strict=True))
+    return dict(zip(as_text(actors["actor_id"]), as_text(actors["name"]), strict=True))
 
 
 def filter_events(
@@ -181,17 +181,17 @@ def filter_events(
         mask &= (ev["date"] <= hi).to_numpy()
     if actors:
         wanted = {actors} if isinstance(actors, str) else set(actors)
-        known = set(_text(ev["source_actor_id"]).dropna()) | set(_text(ev["target_actor_id"]).dropna())
+        known = set(as_text(ev["source_actor_id"]).dropna()) | set(as_text(ev["target_actor_id"]).dropna())
         unknown = wanted - known
         if unknown and len(unknown) == len(wanted):
             raise ValueError(f"no event involves actor id(s) {sorted(unknown)}; check the ids in actors.csv")
-        src = _text(ev["source_actor_id"]).isin(wanted).fillna(False)
-        tgt = _text(ev["target_actor_id"]).isin(wanted).fillna(False)
+        src = as_text(ev["source_actor_id"]).isin(wanted).fillna(False)
+        tgt = as_text(ev["target_actor_id"]).isin(wanted).fillna(False)
         mask &= (src | tgt).to_numpy(dtype=bool)
     if theatres:
         wanted_t = {theatres} if isinstance(theatres, str) else set(theatres)
         _check_enum(ev, "theatre", wanted_t)
-        mask &= _text(ev["theatre"]).isin(wanted_t).fillna(False).to_numpy(dtype=bool)
+        mask &= as_text(ev["theatre"]).isin(wanted_t).fillna(False).to_numpy(dtype=bool)
     if quad_class is not None:
         if int(quad_class) not in QUAD_CLASSES:
             raise ValueError(f"quad_class must be 1-4, got {quad_class!r}")
@@ -199,13 +199,13 @@ def filter_events(
     if acled_type:
         if acled_type not in ACLED_EVENT_TYPES:
             raise ValueError(f"unknown ACLED event type {acled_type!r}; expected one of {ACLED_EVENT_TYPES}")
-        mask &= (_text(ev["acled_event_type"]) == acled_type).fillna(False).to_numpy(dtype=bool)
+        mask &= (as_text(ev["acled_event_type"]) == acled_type).fillna(False).to_numpy(dtype=bool)
     if periods:
         wanted_p = {periods} if isinstance(periods, str) else set(periods)
         bad = wanted_p - set(PERIODS)
         if bad:
             raise ValueError(f"unknown period(s) {sorted(bad)}; expected some of {PERIODS}")
-        mask &= _text(ev["period"]).isin(wanted_p).fillna(False).to_numpy(dtype=bool)
+        mask &= as_text(ev["period"]).isin(wanted_p).fillna(False).to_numpy(dtype=bool)
     if text and text.strip():
         for term in text.lower().split():
             mask &= ev["_haystack"].str.contains(term, regex=False).fillna(False).to_numpy(dtype=bool)
@@ -214,7 +214,7 @@ def filter_events(
 
 def _check_enum(ev: pd.DataFrame, column: str, wanted: set[str]) -> None:
     col = ev[column]
-    allowed = set(col.cat.categories) if isinstance(col.dtype, pd.CategoricalDtype) else set(_text(col).dropna())
+    allowed = set(col.cat.categories) if isinstance(col.dtype, pd.CategoricalDtype) else set(as_text(col).dropna())
     bad = wanted - allowed
     if bad:
         raise ValueError(f"unknown {column}(s) {sorted(bad)}; expected some of {sorted(allowed)}")
@@ -225,11 +225,11 @@ def event_table(events: pd.DataFrame) -> pd.DataFrame:
     ev = events if "source_name" in events else prepare_events(events)
     return pd.DataFrame(
         {
-            "event": _text(ev["event_id"]).to_numpy(),
+            "event": as_text(ev["event_id"]).to_numpy(),
             "date": [format_date(d, p) for d, p in zip(ev["date"], _precisions(ev), strict=True)],
-            "what": _text(ev["title"]).to_numpy(),
+            "what": as_text(ev["title"]).to_numpy(),
             "who": [_who(s, t) for s, t in zip(ev["source_name"], ev["target_name"], strict=True)],
-            "theatre": _text(ev["theatre"]).to_numpy(),
+            "theatre": as_text(ev["theatre"]).to_numpy(),
             "goldstein": pd.to_numeric(ev["goldstein"]).to_numpy(),
         }
     )
@@ -285,10 +285,10 @@ def lanes_for(
     if lanes not in LANE_KINDS:
         raise ValueError(f"lanes must be one of {LANE_KINDS}, got {lanes!r}")
     if lanes == "theatre":
-        return list(dict.fromkeys(_text(events["theatre"]).dropna()))
+        return list(dict.fromkeys(as_text(events["theatre"]).dropna()))
     if actors:
         return list(dict.fromkeys(actors))
-    both = pd.concat([_text(events["source_actor_id"]), _text(events["target_actor_id"])]).dropna()
+    both = pd.concat([as_text(events["source_actor_id"]), as_text(events["target_actor_id"])]).dropna()
     counts = both.value_counts(sort=False)
     order = sorted(counts.index, key=lambda a: (-counts[a], a))
     return order[:max_lanes]
@@ -319,12 +319,14 @@ def draw_timeline(
     pos = {k: i for i, k in enumerate(keys)}
     labels = dict(actor_labels or {})
     if lanes == "actor" and not labels:
-        labels = dict(zip(_text(ev["source_actor_id"]), _text(ev["source_name"]), strict=False))
-        labels.update(zip(_text(ev["target_actor_id"]).fillna(""), _text(ev["target_name"]).fillna(""), strict=False))
+        labels = dict(zip(as_text(ev["source_actor_id"]), as_text(ev["source_name"]), strict=False))
+        labels.update(
+            zip(as_text(ev["target_actor_id"]).fillna(""), as_text(ev["target_name"]).fillna(""), strict=False)
+        )
     g = pd.to_numeric(ev["goldstein"]).to_numpy(dtype=float)
     dates = ev["date"].to_numpy()
     if lanes == "theatre":
-        th = _text(ev["theatre"]).to_numpy(dtype=object)
+        th = as_text(ev["theatre"]).to_numpy(dtype=object)
         ys = np.array([pos.get(t, -1) for t in th], dtype=float)
         keep = ys >= 0
         ax.scatter(
@@ -340,8 +342,8 @@ def draw_timeline(
             label="event",
         )
     else:
-        src = _text(ev["source_actor_id"]).to_numpy(dtype=object)
-        tgt = _text(ev["target_actor_id"]).fillna("").to_numpy(dtype=object)
+        src = as_text(ev["source_actor_id"]).to_numpy(dtype=object)
+        tgt = as_text(ev["target_actor_id"]).fillna("").to_numpy(dtype=object)
         ys = np.array([pos.get(a, -1) for a in src], dtype=float)
         yt = np.array([pos.get(a, -1) for a in tgt], dtype=float)
         ks, kt = ys >= 0, yt >= 0
@@ -370,7 +372,7 @@ def draw_timeline(
         ax.legend(loc="upper left", fontsize=7, frameon=False, ncols=2, bbox_to_anchor=(0, 1.09))
     ax.set_yticks(range(len(keys)))
     ax.set_yticklabels(
-        [_short(labels.get(k, k) if lanes == "actor" else k.replace("_", " ")) for k in keys], fontsize=8
+        [shorten(labels.get(k, k) if lanes == "actor" else k.replace("_", " ")) for k in keys], fontsize=8
     )
     ax.set_ylim(len(keys) - 0.5, -0.5) if keys else ax.set_ylim(-0.5, 0.5)
     locator = AutoDateLocator(minticks=3, maxticks=9)
@@ -396,7 +398,7 @@ def _sizes(g: np.ndarray) -> np.ndarray:
     return 20.0 + 10.0 * np.abs(g)
 
 
-def _short(text: str, n: int = 28) -> str:
+def shorten(text: str, n: int = 28) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
@@ -437,7 +439,7 @@ def event_detail(
 ) -> dict[str, Any]:
     """Everything a learner needs to check one event: what, when, who, where, its footnotes with their
     sources, the URL where the course verified it, and what is disputed. ``markdown`` holds it as text."""
-    ids = _text(events["event_id"])
+    ids = as_text(events["event_id"])
     hits = events.loc[(ids == event_id).fillna(False).to_numpy(dtype=bool)]
     if hits.empty:
         raise KeyError(f"no event with event_id {event_id!r} in events.csv")

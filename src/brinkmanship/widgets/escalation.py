@@ -64,20 +64,20 @@ class EscalationResult:
 def dyad_choices(events: pd.DataFrame, actors: pd.DataFrame, max_states: int = 4) -> dict[str, Dyad]:
     """The dyads worth offering: camp pairs, then pairs of the most active states, each with >= 1 event."""
     choices: dict[str, Dyad] = {}
-    alignments = set(es._text(actors["alignment"]).dropna())
+    alignments = set(es.as_text(actors["alignment"]).dropna())
     for a, b in CAMP_PAIRS:
         if a in alignments and b in alignments and len(es.dyad_events(events, actors, a, b)):
             la, lb = es.side_label(actors, a), es.side_label(actors, b)
             choices[f"{a}|{b}"] = Dyad(f"{la} vs {lb}", a, b, la, lb)
     states = list(
-        es._text(actors.loc[(es._text(actors["kind"]) == "state").fillna(False).to_numpy(dtype=bool), "actor_id"])
+        es.as_text(actors.loc[(es.as_text(actors["kind"]) == "state").fillna(False).to_numpy(dtype=bool), "actor_id"])
     )
     if states:
         activity = {}
         for s in states:
             members = es.resolve_side(actors, [s])
-            src = es._text(events["source_actor_id"]).isin(members)
-            tgt = es._text(events["target_actor_id"]).isin(members)
+            src = es.as_text(events["source_actor_id"]).isin(members)
+            tgt = es.as_text(events["target_actor_id"]).isin(members)
             activity[s] = int((src | tgt).fillna(False).sum())
         top = sorted((s for s in states if activity[s]), key=lambda s: (-activity[s], s))[:max_states]
         for i, a in enumerate(top):
@@ -104,12 +104,12 @@ class EscalationView(View):
         self.actors = actors
         self.dyads = dyad_choices(self.events, actors)
         self.spans: dict[str, tuple[pd.Timestamp | None, pd.Timestamp | None]] = {"": (None, None)}
-        periods = es._text(self.events["period"])
+        periods = es.as_text(self.events["period"])
         for p in ("context", "article", "later"):
             dates = self.events.loc[(periods == p).fillna(False).to_numpy(dtype=bool), "date"]
             if len(dates):
                 self.spans[p] = (dates.min(), dates.max())
-        self.fig = es.new_figure()
+        self.fig = es.new_figure(height=4.2, key_list=False)  # the key events are listed in HTML below
         span_labels = {
             "": "Whole record",
             "context": "Context period",
@@ -148,7 +148,13 @@ class EscalationView(View):
                 style={"button_width": "70px", **wide},
             ),
             "window": w.IntSlider(
-                value=1, min=1, max=12, description="Window (periods)", style=wide, continuous_update=False
+                value=1,
+                min=1,
+                max=12,
+                description="Window",
+                tooltip="periods averaged (smoothing)",
+                style=wide,
+                continuous_update=False,
             ),
             "span": w.Dropdown(
                 options=[(span_labels[k], k) for k in self.spans], value="", description="Span", style=wide
@@ -193,6 +199,7 @@ class EscalationView(View):
             colour_a=es.camp_colour(dyad.side_a),
             colour_b=es.camp_colour(dyad.side_b),
             fig=self.fig,
+            list_key_events=False,
             title=title,
         )
         return EscalationResult(index, dy, key, fig, change, dyad)
@@ -204,19 +211,29 @@ class EscalationView(View):
             at = r.change["at"]
             when = f"{at:%b %Y}" if self.controls["freq"].value == "month" else f"the week of {at.day} {at:%b %Y}"
             text += (
-                f" · largest level shift starts in {when} "
+                f" · largest level shift (two-level fit) starts in {when} "
                 f"(mean {r.change['before']:.2f} before, {r.change['after']:.2f} after)"
             )
         self.status.value = text
         self.show_figure(r.figure)
-        if len(r.key):
-            rows = "".join(
-                f"<li>{d:%Y-%m-%d} {w_esc(t)} (Goldstein {g:+.1f})</li>"
-                for d, t, g in zip(r.key["date"], r.key["title"].astype(str), r.key["goldstein"], strict=True)
+        self.show(self.table_out, HTML(self.key_list_html()))
+
+    def key_list_html(self) -> str:
+        """The numbered key events under the figure (numbers match the figure's markers)."""
+        key = self.result.key
+        if not len(key):
+            return "<p>No key events shown.</p>"
+        rows = "".join(
+            f"<li>{d.day} {d:%b %Y}: {w_esc(t)} ({e}, Goldstein {g:+.1f})</li>"
+            for d, t, e, g in zip(
+                pd.to_datetime(key["date"]),
+                key["title"].astype(str),
+                key["event_id"].astype(str),
+                key["goldstein"],
+                strict=True,
             )
-            self.show(self.table_out, HTML(f"<p>Key events (largest Goldstein magnitude):</p><ol>{rows}</ol>"))
-        else:
-            self.show(self.table_out, HTML("<p>No key events shown.</p>"))
+        )
+        return f"<p>Key events (largest Goldstein magnitude, numbered as in the figure):</p><ol>{rows}</ol>"
 
     def layout(self) -> w.Widget:
         c = self.controls

@@ -67,11 +67,11 @@ class TimelineExplorer(View):
         first = self.events["date"].min().to_period("M").start_time
         last = self.events["date_last"].max().to_period("M").start_time
         self.months = list(pd.date_range(first, last, freq="MS"))
-        involved = set(tl._text(self.events["source_actor_id"]).dropna())
-        involved |= set(tl._text(self.events["target_actor_id"]).dropna())
+        involved = set(tl.as_text(self.events["source_actor_id"]).dropna())
+        involved |= set(tl.as_text(self.events["target_actor_id"]).dropna())
         actor_options = sorted(((self.names.get(a, a), a) for a in involved), key=lambda t: t[0].lower())
-        theatres = list(dict.fromkeys(tl._text(self.events["theatre"]).dropna()))
-        periods = [p for p in tl.PERIODS if p in set(tl._text(self.events["period"]).dropna())]
+        theatres = list(dict.fromkeys(tl.as_text(self.events["theatre"]).dropna()))
+        periods = [p for p in tl.PERIODS if p in set(tl.as_text(self.events["period"]).dropna())]
         controls: dict[str, w.Widget] = {
             "dates": w.SelectionRangeSlider(
                 options=[(m.strftime("%b %Y"), m) for m in self.months],
@@ -151,7 +151,7 @@ class TimelineExplorer(View):
             periods=v["period"] or None,
             text=v["search"],
         )
-        ids = list(tl._text(found["event_id"]))
+        ids = list(tl.as_text(found["event_id"]))
         chosen = v["event"] if v["event"] in ids else (ids[0] if ids else None)
         fig = tl.draw_timeline(
             found,
@@ -171,7 +171,7 @@ class TimelineExplorer(View):
             ev = self.controls["event"]
             ev.options = [
                 (self._event_label(row), eid)
-                for eid, row in zip(tl._text(r.events["event_id"]), r.events.itertuples(), strict=True)
+                for eid, row in zip(tl.as_text(r.events["event_id"]), r.events.itertuples(), strict=True)
             ]
             ev.value = r.chosen
             play = self.controls["play"]
@@ -223,7 +223,7 @@ class TimelineExplorer(View):
         self.show(self.detail_out, body)
 
     def _event_label(self, row: Any) -> str:
-        return f"{row.date:%Y-%m-%d} · {row.event_id} · {tl._short(str(row.title), 60)}"
+        return f"{row.date:%Y-%m-%d} · {row.event_id} · {tl.shorten(str(row.title), 60)}"
 
     @staticmethod
     def _title(n: int, lanes: str, start: pd.Timestamp, end: pd.Timestamp) -> str:
