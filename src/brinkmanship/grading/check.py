@@ -70,10 +70,11 @@ def check(notebook: Path, course: str | None = None, assignment: str | None = No
         copy = scratch / "copy" / f"{nb_name}.ipynb"
         copy.parent.mkdir()
         copy.write_bytes(raw)
+        pool = grade.Pool(1)  # starts importing nbgrader while the assignment is prepared
         setup = grade.prepare(found, scratch, limits, real_db=None)
         results: list[dict] = []
         task = Task("learner", {nb_name: str(copy)}, None, before)
-        grade.run_tasks(setup, [task], 1, results.append, progress=False)
+        grade.run_tasks(setup, [task], pool, results.append, progress=False)
     if hashlib.sha256(notebook.read_bytes()).hexdigest() != before:  # pragma: no cover  (would be a bug)
         raise GradingError(f"{notebook} changed while it was checked")
     result = results[0] if results else {"grades": [], "problems": ["the grader crashed twice"]}

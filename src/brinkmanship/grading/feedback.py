@@ -14,6 +14,7 @@ from typing import Any
 from nbconvert.preprocessors import Preprocessor
 from nbformat import NotebookNode
 from nbformat.v4 import new_output
+from traitlets import Bool
 
 from brinkmanship.grading.course import default_db_url, find_assignment
 from brinkmanship.grading.guard import HIDDEN_BEGIN, hidden_lines
@@ -39,6 +40,8 @@ def _text(out: NotebookNode) -> str:
 
 class HideHiddenTests(Preprocessor):
     """Remove hidden test code from sources and outputs; keep only the verdict of a test cell."""
+
+    enabled = Bool(True)
 
     def preprocess(self, nb: NotebookNode, resources: dict[str, Any]) -> tuple[NotebookNode, dict[str, Any]]:
         secrets: set[str] = set()
@@ -83,7 +86,6 @@ def generate(root: Path, assignment: str, students: list[str] | None = None,
     config.CourseDirectory.course_id = "brinkmanship"
     config.CourseDirectory.db_url = db_url or default_db_url(root)
     config.GenerateFeedback.force = True
-    config.GenerateFeedback.preprocessors = [HideHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]
     coursedir = CourseDirectory(config=config)
     coursedir.assignment_id = assignment
     targets = students or sorted(p.parent.name for p in (root / "autograded").glob(f"*/{assignment}")
@@ -93,6 +95,7 @@ def generate(root: Path, assignment: str, students: list[str] | None = None,
     for student in targets:
         coursedir.student_id = student
         converter = GenerateFeedback(coursedir=coursedir, config=config, log=log)
+        converter.preprocessors = [HideHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]
         try:
             converter.start()
         except Exception as exc:

@@ -27,6 +27,7 @@ from typing import Any
 from brinkmanship.grading import execute, intake, report
 from brinkmanship.grading.course import (
     Assignment,
+    GradingError,
     copy_support_files,
     default_db_url,
     find_assignment,
@@ -111,6 +112,7 @@ class Pool:
         self.results = self.ctx.Queue()
         self.procs: dict[int, Any] = {}
         self.inflight: dict[int, str] = {}
+        self.respawns_left = 2 * workers + 2
         for _ in range(workers):
             self._spawn()
 
@@ -125,6 +127,11 @@ class Pool:
             if not proc.is_alive():
                 del self.procs[pid]
                 gone.append((pid, self.inflight.pop(pid, None)))
+                if self.respawns_left <= 0:
+                    self.stop(force=True)
+                    raise GradingError(f"grading workers keep dying (last exit code {proc.exitcode}); "
+                                       "is brinkmanship installed in this interpreter?")
+                self.respawns_left -= 1
                 self._spawn()
         return gone
 
@@ -140,11 +147,16 @@ class Pool:
                 proc.kill()
 
 
-def run_tasks(setup: Setup, tasks: list[Task], workers: int, on_result: Any, progress: bool = True) -> list[str]:
-    """Grade ``tasks`` on ``workers`` processes, calling ``on_result`` in this process for each result."""
+def run_tasks(setup: Setup, tasks: list[Task], pool: Pool | int, on_result: Any,
+              progress: bool = True) -> list[str]:
+    """Grade ``tasks`` on a pool (or that many new workers), calling ``on_result`` here for each result.
+
+    Start the pool before preparing the assignment: workers import nbgrader while the parent works.
+    """
     from tqdm import tqdm
 
-    pool = Pool(max(1, min(workers, len(tasks))))
+    if isinstance(pool, int):
+        pool = Pool(max(1, min(pool, len(tasks))))
     attempts: dict[str, int] = {}
     by_student = {t.student: t for t in tasks}
     lost: list[str] = []
@@ -186,6 +198,7 @@ def run_tasks(setup: Setup, tasks: list[Task], workers: int, on_result: Any, pro
         raise
     bar.close()
     pool.stop()
+    pool.procs.clear()
     return lost
 
 
@@ -249,6 +262,7 @@ def grade(root: Path, assignment_name: str, submissions: Path, workers: int | No
                             memory_mb=memory_mb, cell_output_bytes=output_bytes,
                             total_output_bytes=output_bytes * 10)
     workers = workers or os.cpu_count() or 1
+    pool: Pool | None = None
     scratch = Path(tempfile.mkdtemp(prefix="brinkmanship-grade-"))
     os.chmod(scratch, 0o711)
     state = StateFile(root / "autograded" / STATE_FILE)
@@ -259,6 +273,8 @@ def grade(root: Path, assignment_name: str, submissions: Path, workers: int | No
     try:
         found = intake.collect(submissions, assignment.name, assignment.notebook_names, scratch)
         problems += found.problems
+        if found.submissions:
+            pool = Pool(max(1, min(workers, len(found.submissions))))
         setup = prepare(assignment, scratch, limits, db_url, duedate)
         tasks = []
         with Gradebook(db_url, "brinkmanship") as gb:
@@ -284,10 +300,12 @@ def grade(root: Path, assignment_name: str, submissions: Path, workers: int | No
             results.append(result)
             problems.extend({"student": result["student"], "reason": p} for p in result["problems"])
 
-        lost = run_tasks(setup, tasks, workers, on_result, progress) if tasks else []
+        lost = run_tasks(setup, tasks, pool, on_result, progress) if tasks and pool else []
         problems += [{"student": s, "reason": "a grading worker died twice on this submission: not graded"}
                      for s in lost]
     finally:
+        if pool is not None and pool.procs:
+            pool.stop(force=not tasks)
         shutil.rmtree(scratch, ignore_errors=True)
     data = {
         "assignment": assignment.name,
