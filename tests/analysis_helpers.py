@@ -152,7 +152,8 @@ def write_mini_datasets(target: Path, edit: dict[str, list[dict]] | None = None)
                 source_type=st,
                 self_citation=str(selfc).lower(),
                 author_own_material=str(own).lower(),
-                predates_killing=str(pd.Timestamp(issued) < pd.Timestamp("2020-01-03")).lower(),
+                # codebook rule: a month-only date predates the killing only if the whole month is earlier
+                predates_killing=str(_last_day(issued, prec) < pd.Timestamp("2020-01-03")).lower(),
                 days_before_publication=(PUBLICATION - pd.Timestamp(issued)).days,
                 reliability=rel,
                 credibility=cred,
@@ -210,3 +211,9 @@ def write_mini_datasets(target: Path, edit: dict[str, list[dict]] | None = None)
 def mini_tables(tmp_dir: Path) -> dict[str, pd.DataFrame]:
     """The mini world loaded through the course loader (validated against the real schema)."""
     return data.load_all(write_mini_datasets(tmp_dir))
+
+
+def _last_day(issued: str, precision: str) -> pd.Timestamp:
+    """Last day the date can stand for: the month's end for month-precision dates."""
+    day = pd.Timestamp(issued)
+    return day + pd.offsets.MonthEnd(0) if precision == "month" else day

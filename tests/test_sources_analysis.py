@@ -49,8 +49,9 @@ def test_ages_by_hand(mini):
     ages = sources.source_ages(mini["sources"])
     assert ages["days_before_publication"].to_dict() == {1: 52, 2: 9, 3: 178, 4: 60, 5: 52, 6: 123}
     assert ages["days_before_killing"].to_dict() == {1: -6, 2: -49, 3: 120, 4: 2, 5: -6, 6: 65}
-    assert ages.index[ages["predates_killing"]].tolist() == [3, 4, 6]
-    # fn4 is dated to January 2020 only: it may be from before or after 3 January
+    # fn4 is dated to January 2020 only: it may be from before or after 3 January, so by the codebook's rule
+    # (the whole month must be earlier) it does not count as predating the killing
+    assert ages.index[ages["predates_killing"]].tolist() == [3, 6]
     assert ages.index[~ages["killing_order_certain"]].tolist() == [4]
     assert sources.check_source_ages(mini["sources"]) == []
 
@@ -74,7 +75,7 @@ def test_missing_date_is_named(mini):
 
 
 def test_sources_predating_killing_oldest_first(mini):
-    assert sources.sources_predating_killing(mini["sources"]).index.tolist() == [3, 6, 4]
+    assert sources.sources_predating_killing(mini["sources"]).index.tolist() == [3, 6]
 
 
 def test_claims_resting_only_on_own_work(mini):
@@ -90,7 +91,7 @@ def test_experts_and_when_they_wrote(mini):
         ["expert_b", 4, 2],
         ["expert_b", 5, -6],
     ]
-    assert table["predates_killing"].tolist() == [True, True, False]
+    assert table["predates_killing"].tolist() == [True, False, False]
     assert table["killing_order_certain"].tolist() == [True, False, True]
     assert set(sources.experts_before_killing(mini, author_id="expert_b")["actor_id"]) == {"expert_a"}
 
@@ -149,7 +150,7 @@ def test_figure_has_title_alt_text_and_every_footnote(mini):
     fig = sources.source_age_figure(mini["sources"])
     assert figure_title(fig) == "When were the article's sources published?"
     text = alt_text(fig)
-    assert "3 of 6 sources predate the killing" in text and "1 of them dated only" in text
+    assert "2 of 6 sources predate the killing" in text and "1 more dated only to the killing's own month" in text
     assert "oldest is fn 3 (September 2019, opinion)" in text
     plotted = sum(len(c.get_offsets()) for c in fig.axes[0].collections)
     assert plotted == 6
@@ -171,6 +172,8 @@ def test_real_self_citation_is_5_of_24_and_fn20_makes_6(tables):
 
 def test_real_recorded_ages_are_consistent(tables):
     assert sources.check_source_ages(tables["sources"]) == []
+    # footnote 6 is dated only to January 2020: not counted as predating the killing (codebook rule)
+    assert not sources.source_ages(tables["sources"]).loc[6, "predates_killing"]
 
 
 def test_real_quoted_experts_wrote_before_the_killing(tables):

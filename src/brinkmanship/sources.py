@@ -159,8 +159,10 @@ def source_ages(
 ) -> pd.DataFrame:
     """Per footnote: days before the (inferred) publication and days before the killing (negative = after).
 
-    ``predates_killing`` is recomputed from ``issued``; ``killing_order_certain`` is False when a
-    month-precision date falls in the killing's own month, where the order cannot be told.
+    ``predates_killing`` is recomputed from ``issued`` with the codebook's rule: a month-precision date
+    predates the killing only if the whole month is earlier (the last day of the month is compared), so a
+    source dated "January 2020" does not count. ``killing_order_certain`` is False when a month-precision
+    date falls in the killing's own month, where the order cannot be told.
     """
     _require(sources, ("footnote", "source_type", "issued", "issued_precision"))
     pub, kill = pd.Timestamp(publication), pd.Timestamp(killing)
@@ -170,6 +172,7 @@ def source_ages(
         raise ValueError(f"sources: footnote(s) {', '.join(map(str, bad))} have no readable 'issued' date")
     precision = sources["issued_precision"].astype(str)
     same_month = (issued.dt.year == kill.year) & (issued.dt.month == kill.month)
+    last_possible_day = issued.where(precision != "month", issued + pd.offsets.MonthEnd(0))
     out = pd.DataFrame(
         {
             "footnote": sources["footnote"].astype(int).to_numpy(),
@@ -178,7 +181,7 @@ def source_ages(
             "issued_precision": precision.to_numpy(),
             "days_before_publication": (pub - issued).dt.days.to_numpy(),
             "days_before_killing": (kill - issued).dt.days.to_numpy(),
-            "predates_killing": (issued < kill).to_numpy(),
+            "predates_killing": (last_possible_day < kill).to_numpy(),
             "killing_order_certain": ~((precision == "month") & same_month).to_numpy(),
         }
     )
@@ -203,7 +206,7 @@ def check_source_ages(sources: pd.DataFrame) -> list[str]:
                     f"fn {fn}: days_before_publication is {rec} but issued "
                     f"{row['issued']:%Y-%m-%d} gives {row['days_before_publication']}"
                 )
-        if "predates_killing" in recorded and row["killing_order_certain"]:
+        if "predates_killing" in recorded:
             rec = recorded.at[fn, "predates_killing"]
             if pd.notna(rec) and bool(rec) != bool(row["predates_killing"]):
                 problems.append(f"fn {fn}: predates_killing is {rec} but issued {row['issued']:%Y-%m-%d}")
@@ -390,7 +393,8 @@ def source_age_figure(sources: pd.DataFrame, fig: Figure | None = None) -> Figur
         f"Dot plot of the article's {len(ages)} footnotes by the date of the cited source, one row per "
         f"footnote, marker shape and colour by source type. {before} of {len(ages)} sources predate the "
         f"killing on 3 January 2020 (dashed line)"
-        + (f", {unsure} of them dated only to the killing's own month, so the order is uncertain" if unsure else "")
+        + (f"; {unsure} more dated only to the killing's own month could fall on either side and are not counted"
+           if unsure else "")
         + f". The oldest is fn {oldest} "
         f"({ages.at[oldest, 'issued']:%B %Y}, {ages.at[oldest, 'source_type'].replace('_', ' ')}); the "
         f"newest is fn {newest} ({ages.at[newest, 'issued']:%d %B %Y})."

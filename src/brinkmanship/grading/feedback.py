@@ -56,12 +56,13 @@ class HideHiddenTests(Preprocessor):
                 keep = set(range(1, len(cell.source.splitlines()) + 1)) - hidden_lines(cell.source)
                 lines = cell.source.splitlines()
                 cell.source = "\n".join(lines[n - 1] for n in sorted(keep)) + "\n# (hidden tests run here)"
-            if is_test(cell) and nbgrader_id(cell):
+            if is_test(cell) and nbgrader_id(cell) and hidden_here:
+                # Output printed while hidden tests ran could echo their values: keep the verdict only.
                 errors = [o for o in cell.outputs if o.get("output_type") == "error"]
-                verdict = errors[-1].get("evalue", "") if errors else ""
-                if errors and (hidden_here or any(s in _text(o) for o in errors for s in secrets)):
+                cell.outputs = []
+                if errors:
+                    verdict = errors[-1].get("evalue", "") or "the test failed"
                     message = verdict if not any(s in verdict for s in secrets) else "a hidden test failed"
-                    cell.outputs = [o for o in cell.outputs if o.get("output_type") != "error"]
                     cell.outputs.append(new_output("error", ename="TestFailed", evalue=message,
                                                    traceback=[f"TestFailed: {message}"]))
             cell.outputs = [new_output("stream", name="stdout", text=REMOVED)

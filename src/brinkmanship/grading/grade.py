@@ -63,7 +63,7 @@ def source_digest(assignment: Assignment, limits: execute.Limits) -> str:
 
 
 def prepare(assignment: Assignment, scratch: Path, limits: execute.Limits, real_db: str | None,
-            duedate: str | None = None) -> Setup:
+            duedate: str | None = None, also_hide: list[Path] | None = None) -> Setup:
     """Fill the real gradebook (if any) and build the workers' private template with nbgrader."""
     from nbgrader.api import Gradebook
 
@@ -81,7 +81,8 @@ def prepare(assignment: Assignment, scratch: Path, limits: execute.Limits, real_
     scores, tests = _points(assignment)
     return Setup(assignment.name, assignment.notebook_names, str(scratch / "template" / "gradebook.db"),
                  str(template.release_dir), str(support), str(scratch), limits, scores, tests,
-                 hide=private_paths(assignment.source_dir.parents[1], real_db))
+                 hide=sorted({*private_paths(assignment.source_dir.parents[1], real_db),
+                              *(str(p.resolve()) for p in also_hide or [])}))
 
 
 def private_paths(root: Path, db_url: str | None) -> list[str]:
@@ -275,7 +276,7 @@ def grade(root: Path, assignment_name: str, submissions: Path, workers: int | No
         problems += found.problems
         if found.submissions:
             pool = Pool(max(1, min(workers, len(found.submissions))))
-        setup = prepare(assignment, scratch, limits, db_url, duedate)
+        setup = prepare(assignment, scratch, limits, db_url, duedate, also_hide=[submissions])
         tasks = []
         with Gradebook(db_url, "brinkmanship") as gb:
             for student, sub in sorted(found.submissions.items()):

@@ -184,14 +184,18 @@ def install(shell: Any, secrets: dict[str, Any]) -> None:
         ns["__brinkmanship_ne__"] = ne
         return ns
 
+    rigged: list[str] = []
+
     def eq(a: Any, b: Any) -> Any:
         if suspicious(a) or suspicious(b):
-            raise AssertionError("a value compares equal to anything (its __eq__ was rigged)")
+            rigged.append("a value compares equal to anything (its __eq__ was rigged)")
+            raise AssertionError(rigged[-1])
         return a == b
 
     def ne(a: Any, b: Any) -> Any:
         if suspicious(a) or suspicious(b):
-            raise AssertionError("a value compares equal to anything (its __eq__ was rigged)")
+            rigged.append("a value compares equal to anything (its __eq__ was rigged)")
+            raise AssertionError(rigged[-1])
         return a != b
 
     def run_helper(cell_id: str) -> None:
@@ -209,6 +213,7 @@ def install(shell: Any, secrets: dict[str, Any]) -> None:
     def run_test(cell_id: str, nonce: str) -> None:
         source = tests.get(cell_id, "")
         tampered = audit()
+        rigged.clear()
         passed, message = False, ""
         filename = f"<test {cell_id}>"
         old_trace = sys.gettrace()
@@ -227,7 +232,7 @@ def install(shell: Any, secrets: dict[str, Any]) -> None:
             message = _failure_message(exc, filename, source)
         finally:
             sys.settrace(old_trace)
-        tampered += [t for t in audit() if t not in tampered]
+        tampered += [t for t in [*audit(), *rigged] if t not in tampered]
         emit({"cell": cell_id, "nonce": nonce, "passed": passed and not tampered, "tamper": tampered,
               "message": message})
 

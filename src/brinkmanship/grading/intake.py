@@ -150,6 +150,10 @@ def _scan_folder(source: Path, assignment: str, notebooks: list[str],
             if notebook is None:
                 problems.append({"student": student, "reason": f"unknown notebook {path.name!r} ignored"})
                 continue
+            if path.stem != notebook and not any(p["student"] == student and path.name in p["reason"]
+                                                 for p in problems):
+                problems.append({"student": student,
+                                 "reason": f"notebook submitted as {path.name!r}; graded as {notebook}.ipynb"})
             found.append((student, notebook, path, _mtime(path), f"{folder.name}/{path.name}"))
     return found
 
