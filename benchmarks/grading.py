@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-
-import nbformat
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
@@ -49,15 +48,19 @@ def autograded_scores(db: Path) -> dict[str, float]:
         return out
 
 
-def run(cmd: list[str], cwd: Path) -> float:
+def run(cmd: list[str], cwd: Path) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (the command and all its processes, kernels included)."""
     env = dict(os.environ, PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if proc.returncode not in (0, 1):
         print(proc.stdout[-2000:], proc.stderr[-2000:])
         raise SystemExit(f"{cmd[0]} failed with exit code {proc.returncode}")
-    return elapsed
+    return elapsed, cpu
 
 
 def main() -> None:
@@ -81,15 +84,17 @@ def main() -> None:
             # nbgrader needs the assignment in its gradebook first (generate_assignment writes it)
             subprocess.run([str(bindir / "nbgrader"), "generate_assignment", g.ASSIGNMENT, "--force"],
                            cwd=plain_course, capture_output=True, check=True)
-            plain = run([str(bindir / "nbgrader"), "autograde", g.ASSIGNMENT], plain_course)
-            ours = run([str(bindir / "brinkmanship"), "grade", g.ASSIGNMENT, str(subs), "--workers",
+            plain, plain_cpu = run([str(bindir / "nbgrader"), "autograde", g.ASSIGNMENT], plain_course)
+            ours, ours_cpu = run([str(bindir / "brinkmanship"), "grade", g.ASSIGNMENT, str(subs), "--workers",
                         str(args.workers), "--no-progress"], ours_course)
             a = autograded_scores(plain_course / "gradebook.db")
             b = autograded_scores(ours_course / "gradebook.db")
             same = a == b and len(a) == args.n
             print(f"run {rep + 1}: {args.n} submissions | nbgrader autograde (1 process): {plain:.1f} s "
                   f"({plain / args.n:.2f} s each) | brinkmanship grade --workers {args.workers}: {ours:.1f} s "
-                  f"({ours / args.n:.2f} s each) | speed-up {plain / ours:.2f}x | same scores: {same}")
+                  f"({ours / args.n:.2f} s each) | speed-up {plain / ours:.2f}x | same scores: {same} | "
+                  f"CPU s: nbgrader {plain_cpu:.1f}, brinkmanship {ours_cpu:.1f} | "
+                  f"load average now {os.getloadavg()[0]:.2f}")
             if not same:
                 diff = {k: (a.get(k), b.get(k)) for k in set(a) | set(b) if a.get(k) != b.get(k)}
                 print(f"  differing: {dict(sorted(diff.items())[:10])}")
@@ -99,5 +104,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    nbformat  # imported for grading_helpers' notebooks
     main()

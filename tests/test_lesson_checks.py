@@ -236,10 +236,12 @@ def _l06_bolton(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
 def _l06_proxies(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
     by_id = tables["actors"].set_index("actor_id")
     ev = tables["events"]
-    coded = (ev.join(by_id[["alignment", "kind"]], on="source_actor_id")
-             .join(by_id["alignment"].rename("target_alignment"), on="target_actor_id"))
-    against_us = coded[(coded["alignment"] == "iran_camp") & (coded["target_alignment"] == "us_camp")
-                       & (coded["quad_class"] == 4)]
+    coded = ev.join(by_id[["alignment", "kind"]], on="source_actor_id").join(
+        by_id["alignment"].rename("target_alignment"), on="target_actor_id"
+    )
+    against_us = coded[
+        (coded["alignment"] == "iran_camp") & (coded["target_alignment"] == "us_camp") & (coded["quad_class"] == 4)
+    ]
     proxy = against_us["kind"].isin(["militia", "militant_group"])
     later = against_us["period"] == "later"
     right = int((proxy & later).sum())
@@ -338,8 +340,10 @@ def _l08_single(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
     support = argument.claim_support(tables)
     evidence = support["kind"] == "evidence"
     right = sorted(support.index[evidence & support["single_source"] & ~support["own_work_only"]])
-    return right, [sorted(support.index[evidence & support["single_source"]]),
-                   sorted(support.index[support["single_source"] & ~support["own_work_only"]])]
+    return right, [
+        sorted(support.index[evidence & support["single_source"]]),
+        sorted(support.index[support["single_source"] & ~support["own_work_only"]]),
+    ]
 
 
 @reference("l09_later_conflict_events")
@@ -377,8 +381,9 @@ def _l09_first(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
 def _l09_worst(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
     from brinkmanship import escalation
 
-    index = escalation.escalation_index(tables["events"], tables["actors"], "us_camp", "iran_camp", freq="MS",
-                                        start="2020-03-01")
+    index = escalation.escalation_index(
+        tables["events"], tables["actors"], "us_camp", "iran_camp", freq="MS", start="2020-03-01"
+    )
     by_year = index["goldstein_sum"].groupby(index.index.year).sum().sort_values(kind="stable")
     assert by_year.iloc[0] < by_year.iloc[1], "the worst year must be unique for this exercise"
     worst_month_year = int(index["goldstein_sum"].idxmin().year)
@@ -417,16 +422,16 @@ def test_reference_answer_passes_and_wrong_ones_fail(exercise_id: str, tables: d
     right, wrongs = REFERENCES[exercise_id](tables)
     assert right is not None
     assert wrongs, f"{exercise_id}: give at least one plausible wrong answer"
-    assert checks.check(exercise_id, right) is True, f"{exercise_id}: the data changed? re-record the hash"
+    assert bool(checks.check(exercise_id, right)) is True, f"{exercise_id}: the data changed? re-record the hash"
     assert capsys.readouterr().out.strip() == "Correct!"
     forbidden = _forbidden_texts(entry, right)
     for wrong in wrongs:
-        assert checks.check(exercise_id, wrong) is False, f"{exercise_id}: wrong answer {wrong!r} accepted"
+        assert bool(checks.check(exercise_id, wrong)) is False, f"{exercise_id}: wrong answer {wrong!r} accepted"
         printed = capsys.readouterr().out
         assert printed.startswith("Not yet:")
         for text in forbidden:
             assert text.casefold() not in printed.casefold(), f"{exercise_id}: hint reveals the answer"
-    assert checks.check(exercise_id, None) is False
+    assert bool(checks.check(exercise_id, None)) is False
     assert "replace None" in capsys.readouterr().out
 
 
@@ -455,6 +460,17 @@ def test_number_rounding_and_hint(store: Path, capsys) -> None:
     assert out.startswith("Not yet: divide the two counts") and "0.667" not in out
     assert not checks.check("l99_ratio", "not a number", path=store)
     assert capsys.readouterr().out.startswith("Not yet:")
+
+
+def test_verdict_shows_nothing_in_a_notebook(store: Path, capsys) -> None:
+    from IPython.core.formatters import DisplayFormatter
+
+    checks.record("l99_v", 3, "int", "count", path=store)
+    verdict = checks.check("l99_v", 4, path=store)
+    assert not verdict and "correct=False" in repr(verdict)
+    # Jupyter's display hook would otherwise echo the return value ("False") under the hint
+    assert DisplayFormatter().format(verdict) == ({}, {})
+    assert capsys.readouterr().out.startswith("Not yet: count")
 
 
 def test_none_answer_prompts_to_replace_none(store: Path, capsys) -> None:

@@ -146,22 +146,44 @@ def is_correct(exercise_id: str, answer: Any, *, path: Path = STORE) -> bool:
     return secrets.compare_digest(_digest(entry["salt"], canonical), entry["hash"])
 
 
-def check(exercise_id: str, answer: Any, *, path: Path = STORE) -> bool:
-    """Print "Correct!" or "Not yet: <hint>" for a learner's answer and return whether it is right."""
+class Verdict:
+    """What :func:`check` returns: truthy when the answer is right, and invisible in a notebook.
+
+    A plain bool would make Jupyter echo ``False`` under the hint; the printed message is all a learner
+    should see.
+    """
+
+    __slots__ = ("correct",)
+
+    def __init__(self, correct: bool) -> None:
+        self.correct = bool(correct)
+
+    def __bool__(self) -> bool:
+        return self.correct
+
+    def __repr__(self) -> str:
+        return f"Verdict(correct={self.correct})"
+
+    def _ipython_display_(self) -> None:
+        """Show nothing: the check has already printed its message."""
+
+
+def check(exercise_id: str, answer: Any, *, path: Path = STORE) -> Verdict:
+    """Print "Correct!" or "Not yet: <hint>" for a learner's answer; the result is truthy when right."""
     entry = _entry(exercise_id, path)
     if answer is None or answer is NotImplemented or answer is Ellipsis:
         print(f"Not yet: {NONE_HINT}")
-        return False
+        return Verdict(False)
     try:
         canonical = normalise(answer, entry["kind"], entry.get("decimals"))
     except CheckError as exc:
         print(f"Not yet: {exc}. Hint: {entry['hint']}")
-        return False
+        return Verdict(False)
     if secrets.compare_digest(_digest(entry["salt"], canonical), entry["hash"]):
         print("Correct!")
-        return True
+        return Verdict(True)
     print(f"Not yet: {entry['hint']}")
-    return False
+    return Verdict(False)
 
 
 def record(

@@ -210,12 +210,11 @@ def _naive_utc(iso: str | None) -> datetime | None:
     return when.astimezone(UTC).replace(tzinfo=None) if when.tzinfo else when
 
 
-def merge(db_url: str, assignment: str, result: dict[str, Any]) -> None:
-    """Write one worker result into the real gradebook with nbgrader's API, in one commit."""
-    from nbgrader.api import Gradebook
+def merge(gb: Any, assignment: str, result: dict[str, Any]) -> None:
+    """Write one worker result into the real gradebook (an open nbgrader Gradebook), in one commit."""
     from sqlalchemy.exc import SAWarning
 
-    with Gradebook(db_url, "brinkmanship") as gb, warnings.catch_warnings():
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore", SAWarning)  # nbgrader's own autoflush noise with SQLAlchemy 2
         gb.update_or_create_student(result["student"])
         submission = gb.update_or_create_submission(assignment, result["student"],
@@ -264,6 +263,7 @@ def grade(root: Path, assignment_name: str, submissions: Path, workers: int | No
                             total_output_bytes=output_bytes * 10)
     workers = workers or os.cpu_count() or 1
     pool: Pool | None = None
+    tasks: list[Task] = []
     scratch = Path(tempfile.mkdtemp(prefix="brinkmanship-grade-"))
     os.chmod(scratch, 0o711)
     state = StateFile(root / "autograded" / STATE_FILE)
@@ -277,7 +277,6 @@ def grade(root: Path, assignment_name: str, submissions: Path, workers: int | No
         if found.submissions:
             pool = Pool(max(1, min(workers, len(found.submissions))))
         setup = prepare(assignment, scratch, limits, db_url, duedate, also_hide=[submissions])
-        tasks = []
         with Gradebook(db_url, "brinkmanship") as gb:
             for student, sub in sorted(found.submissions.items()):
                 digest = sub.digest()
@@ -292,8 +291,14 @@ def grade(root: Path, assignment_name: str, submissions: Path, workers: int | No
                 tasks.append(Task(student, {k: str(v) for k, v in sub.files.items()}, sub.timestamp, digest,
                                   list(sub.notes)))
 
+        book = Gradebook(db_url, "brinkmanship")
+
         def on_result(result: dict[str, Any]) -> None:
-            merge(db_url, assignment.name, result)
+            try:
+                merge(book, assignment.name, result)
+            except Exception:
+                book.db.rollback()
+                raise
             _store_files(root, assignment.name, result, found.submissions[result["student"]])
             if not result.get("retry"):
                 state.put(assignment.name, result["student"], {"digest": result["digest"], "source": source,
@@ -301,7 +306,10 @@ def grade(root: Path, assignment_name: str, submissions: Path, workers: int | No
             results.append(result)
             problems.extend({"student": result["student"], "reason": p} for p in result["problems"])
 
-        lost = run_tasks(setup, tasks, pool, on_result, progress) if tasks and pool else []
+        try:
+            lost = run_tasks(setup, tasks, pool, on_result, progress) if tasks and pool else []
+        finally:
+            book.close()
         problems += [{"student": s, "reason": "a grading worker died twice on this submission: not graded"}
                      for s in lost]
     finally:

@@ -43,13 +43,31 @@ class Generated:
         return nbformat.read(self.release_dir / f"{notebook}.ipynb", as_version=4)
 
 
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
 def quiet_logger(name: str = "brinkmanship.nbgrader") -> logging.Logger:
+    """nbgrader's chatter off the terminal; its errors kept (``errors(log)``) to explain failures."""
     log = logging.getLogger(name)
     log.propagate = False
     if not log.handlers:
-        log.addHandler(logging.NullHandler())
+        log.addHandler(_Collect())
     log.setLevel(logging.ERROR)
+    for handler in log.handlers:
+        if isinstance(handler, _Collect):
+            handler.lines.clear()
     return log
+
+
+def errors(log: logging.Logger) -> str:
+    lines = [line for h in log.handlers if isinstance(h, _Collect) for line in h.lines]
+    return "\n".join(lines[-5:])
 
 
 def generate(assignment: Assignment, work: Path, db_url: str | None = None,
@@ -65,6 +83,9 @@ def generate(assignment: Assignment, work: Path, db_url: str | None = None,
                     ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
     url = db_url or sqlite_url(work / "gradebook.db")
     write_config(course, url)
+    autotests = assignment.source_dir.parents[1] / "autotests.yml"  # nbgrader's AUTOTEST templates
+    if autotests.is_file():
+        shutil.copy(autotests, course / "autotests.yml")
     config = Config()
     config.CourseDirectory.root = str(course)
     config.CourseDirectory.source_directory = SOURCE_DIR
@@ -78,11 +99,12 @@ def generate(assignment: Assignment, work: Path, db_url: str | None = None,
     coursedir.assignment_id = assignment.name
     with Gradebook(url, "brinkmanship") as gb:
         gb.update_or_create_assignment(assignment.name, **({"duedate": duedate} if duedate else {}))
-    converter = GenerateAssignment(coursedir=coursedir, config=config, log=quiet_logger())
+    log = quiet_logger()
+    converter = GenerateAssignment(coursedir=coursedir, config=config, log=log)
     try:
         converter.start()
     except Exception as exc:
-        raise GradingError(f"nbgrader could not generate {assignment.name!r}: {exc}") from exc
+        raise GradingError(f"nbgrader could not generate {assignment.name!r}: {errors(log) or exc}") from exc
     generated = Generated(course, assignment.name, url)
     for path in generated.release_dir.rglob("*.ipynb"):
         normalise(path)
