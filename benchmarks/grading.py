@@ -43,8 +43,9 @@ def autograded_scores(db: Path) -> dict[str, float]:
     with Gradebook(f"sqlite:///{db}", "brinkmanship") as gb:
         out = {}
         for sub in gb.find_assignment(g.ASSIGNMENT).submissions:
-            out[sub.student.id] = sum(gr.auto_score or 0 for nb in sub.notebooks for gr in nb.grades
-                                      if gr.name.endswith("_test"))
+            out[sub.student.id] = sum(
+                gr.auto_score or 0 for nb in sub.notebooks for gr in nb.grades if gr.name.endswith("_test")
+            )
         return out
 
 
@@ -82,19 +83,35 @@ def main() -> None:
             release.release(ours_course, [g.ASSIGNMENT])
             shutil.copytree(subs, plain_course / "submitted")
             # nbgrader needs the assignment in its gradebook first (generate_assignment writes it)
-            subprocess.run([str(bindir / "nbgrader"), "generate_assignment", g.ASSIGNMENT, "--force"],
-                           cwd=plain_course, capture_output=True, check=True)
+            subprocess.run(
+                [str(bindir / "nbgrader"), "generate_assignment", g.ASSIGNMENT, "--force"],
+                cwd=plain_course,
+                capture_output=True,
+                check=True,
+            )
             plain, plain_cpu = run([str(bindir / "nbgrader"), "autograde", g.ASSIGNMENT], plain_course)
-            ours, ours_cpu = run([str(bindir / "brinkmanship"), "grade", g.ASSIGNMENT, str(subs), "--workers",
-                        str(args.workers), "--no-progress"], ours_course)
+            ours, ours_cpu = run(
+                [
+                    str(bindir / "brinkmanship"),
+                    "grade",
+                    g.ASSIGNMENT,
+                    str(subs),
+                    "--workers",
+                    str(args.workers),
+                    "--no-progress",
+                ],
+                ours_course,
+            )
             a = autograded_scores(plain_course / "gradebook.db")
             b = autograded_scores(ours_course / "gradebook.db")
             same = a == b and len(a) == args.n
-            print(f"run {rep + 1}: {args.n} submissions | nbgrader autograde (1 process): {plain:.1f} s "
-                  f"({plain / args.n:.2f} s each) | brinkmanship grade --workers {args.workers}: {ours:.1f} s "
-                  f"({ours / args.n:.2f} s each) | speed-up {plain / ours:.2f}x | same scores: {same} | "
-                  f"CPU s: nbgrader {plain_cpu:.1f}, brinkmanship {ours_cpu:.1f} | "
-                  f"load average now {os.getloadavg()[0]:.2f}")
+            print(
+                f"run {rep + 1}: {args.n} submissions | nbgrader autograde (1 process): {plain:.1f} s "
+                f"({plain / args.n:.2f} s each) | brinkmanship grade --workers {args.workers}: {ours:.1f} s "
+                f"({ours / args.n:.2f} s each) | speed-up {plain / ours:.2f}x | same scores: {same} | "
+                f"CPU s: nbgrader {plain_cpu:.1f}, brinkmanship {ours_cpu:.1f} | "
+                f"load average now {os.getloadavg()[0]:.2f}"
+            )
             if not same:
                 diff = {k: (a.get(k), b.get(k)) for k in set(a) | set(b) if a.get(k) != b.get(k)}
                 print(f"  differing: {dict(sorted(diff.items())[:10])}")

@@ -13,7 +13,7 @@ ASSIGNMENT = "ps_fixture"
 POINTS = {"q1_test": 1.0, "q2_test": 2.0, "q3_test": 3.0, "q4_answer": 2.0}
 AUTO_TOTAL = 6.0
 
-HELPER = "def check_close(a, b, tol=1e-9):\n    assert abs(a - b) <= tol, f\"{a} is not close to {b}\""
+HELPER = 'def check_close(a, b, tol=1e-9):\n    assert abs(a - b) <= tol, f"{a} is not close to {b}"'
 SOLUTIONS = {
     "q1": "def double(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION",
     "q2": "def mean(values):\n    ### BEGIN SOLUTION\n    return sum(values) / len(values)\n    ### END SOLUTION",
@@ -21,10 +21,14 @@ SOLUTIONS = {
 }
 TESTS = {
     "q1_test": "assert double(2) == 4\nassert double(-1) == -2",
-    "q2_test": ("check_close(mean([1, 2, 3]), 2.0)\n### BEGIN HIDDEN TESTS\nsecret_q2 = mean([2, 4])\n"
-                "check_close(secret_q2, 3.0)\nassert mean([5]) == 5\n### END HIDDEN TESTS"),
-    "q3_test": ("assert squares(3) == [0, 1, 4]\n### BEGIN HIDDEN TESTS\n"
-                "assert squares(5) == [0, 1, 4, 9, 16], 'hidden_marker_q3'\n### END HIDDEN TESTS"),
+    "q2_test": (
+        "check_close(mean([1, 2, 3]), 2.0)\n### BEGIN HIDDEN TESTS\nsecret_q2 = mean([2, 4])\n"
+        "check_close(secret_q2, 3.0)\nassert mean([5]) == 5\n### END HIDDEN TESTS"
+    ),
+    "q3_test": (
+        "assert squares(3) == [0, 1, 4]\n### BEGIN HIDDEN TESTS\n"
+        "assert squares(5) == [0, 1, 4, 9, 16], 'hidden_marker_q3'\n### END HIDDEN TESTS"
+    ),
 }
 CORRECT = {
     "q1": "def double(x):\n    return 2 * x",
@@ -33,8 +37,9 @@ CORRECT = {
 }
 
 
-def _meta(grade_id: str, *, grade: bool = False, solution: bool = False, locked: bool = False,
-          points: float | None = None) -> dict:
+def _meta(
+    grade_id: str, *, grade: bool = False, solution: bool = False, locked: bool = False, points: float | None = None
+) -> dict:
     meta = {"grade": grade, "solution": solution, "locked": locked, "grade_id": grade_id, "schema_version": 3}
     if points is not None:
         meta["points"] = points
@@ -60,8 +65,10 @@ def source_notebook() -> nbformat.NotebookNode:
         v4.new_code_cell(SOLUTIONS["q3"], metadata=_meta("q3", solution=True)),
         v4.new_code_cell(TESTS["q3_test"], metadata=_meta("q3_test", grade=True, locked=True, points=3)),
         v4.new_markdown_cell("## Q4\nIn two sentences, why test hidden cases?"),
-        v4.new_markdown_cell("### BEGIN SOLUTION\nSo that code is right in general.\n### END SOLUTION",
-                             metadata=_meta("q4_answer", grade=True, solution=True, points=2)),
+        v4.new_markdown_cell(
+            "### BEGIN SOLUTION\nSo that code is right in general.\n### END SOLUTION",
+            metadata=_meta("q4_answer", grade=True, solution=True, points=2),
+        ),
     ]
     for index, cell in enumerate(cells):
         cell["id"] = f"fixture-{index:02d}"

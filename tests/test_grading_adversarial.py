@@ -25,8 +25,8 @@ DAEMON_TAG = f"brinkmanship-daemon-{os.getpid()}"
 
 TAMPER = {
     "t_showtraceback": "from IPython.core.interactiveshell import InteractiveShell\n"
-                       "InteractiveShell.showtraceback = lambda *a, **k: None\n"
-                       "InteractiveShell._showtraceback = lambda *a, **k: None",
+    "InteractiveShell.showtraceback = lambda *a, **k: None\n"
+    "InteractiveShell._showtraceback = lambda *a, **k: None",
     "t_custom_exc": "get_ipython().set_custom_exc((BaseException,), lambda *a, **k: None)",
     "t_ast": (
         "import ast\n"
@@ -36,7 +36,8 @@ TAMPER = {
         "                                    body=[ast.Pass()])\n"
         "        node.body = [ast.Try(body=node.body or [ast.Pass()], handlers=[handler], orelse=[], finalbody=[])]\n"
         "        return ast.fix_missing_locations(node)\n"
-        "get_ipython().ast_transformers.append(Swallow())"),
+        "get_ipython().ast_transformers.append(Swallow())"
+    ),
     "t_reply": (
         "import inspect\n"
         "_k = get_ipython().kernel\n"
@@ -47,7 +48,8 @@ TAMPER = {
         "        r = await r\n"
         "    r['status'] = 'ok'\n"
         "    return r\n"
-        "_k.do_execute = _fake"),
+        "_k.do_execute = _fake"
+    ),
 }
 
 
@@ -72,17 +74,25 @@ def build(rel: nbformat.NotebookNode, course: Path, subs: Path) -> dict[str, flo
     case("s_full", g.honest(rel), 6)
     case("s_blank", rel, 0)
     warn = g.honest(rel)
-    g.answer(warn, "q2", "import warnings\ndef mean(values):\n    warnings.warn('honest warning', UserWarning)\n"
-                         "    return sum(values) / len(values)")
+    g.answer(
+        warn,
+        "q2",
+        "import warnings\ndef mean(values):\n    warnings.warn('honest warning', UserWarning)\n"
+        "    return sum(values) / len(values)",
+    )
     case("s_stderr", warn, 6)
     for name, code in TAMPER.items():
         nb = g.honest(rel, wrong=("q2", "q3"))
         g.answer(nb, "q1", g.CORRECT["q1"] + "\n" + code)
         case(name, nb, 0)
     eq = g.honest(rel)
-    g.answer(eq, "q1", "class AlwaysEqual:\n    def __eq__(self, other):\n        return True\n"
-                       "    def __ne__(self, other):\n        return False\n"
-                       "def double(x):\n    return AlwaysEqual()")
+    g.answer(
+        eq,
+        "q1",
+        "class AlwaysEqual:\n    def __eq__(self, other):\n        return True\n"
+        "    def __ne__(self, other):\n        return False\n"
+        "def double(x):\n    return AlwaysEqual()",
+    )
     g.answer(eq, "q3", "def squares(n):\n    return AlwaysEqual()")
     case("t_always_equal", eq, 2)
     helper = g.honest(rel, wrong=("q2",))
@@ -111,9 +121,19 @@ def build(rel: nbformat.NotebookNode, course: Path, subs: Path) -> dict[str, flo
     dup_answer.cells.insert(index, nbformat.from_dict(json.loads(json.dumps(dup_answer.cells[index]))))
     case("m_dup_answer", dup_answer, 6)
     foreign = g.honest(rel)
-    bonus = nbformat.v4.new_code_cell("pass", metadata={"nbgrader": {
-        "grade": True, "solution": False, "locked": True, "grade_id": "bonus_test", "points": 10,
-        "schema_version": 3}})
+    bonus = nbformat.v4.new_code_cell(
+        "pass",
+        metadata={
+            "nbgrader": {
+                "grade": True,
+                "solution": False,
+                "locked": True,
+                "grade_id": "bonus_test",
+                "points": 10,
+                "schema_version": 3,
+            }
+        },
+    )
     foreign.cells.append(bonus)
     case("m_foreign_id", foreign, 6)
     solgrade = g.honest(rel)
@@ -140,8 +160,12 @@ def build(rel: nbformat.NotebookNode, course: Path, subs: Path) -> dict[str, flo
     g.answer(nb, "q1", g.CORRECT["q1"] + "\nprint('x' * 50_000_000)")
     case("p_output_50mb", nb, 6)
     nb = g.honest(rel)
-    g.answer(nb, "q1", g.CORRECT["q1"] + "\nimport subprocess, sys\nsubprocess.Popen([sys.executable, '-c', "
-                       f"'import time; time.sleep(120)', '{DAEMON_TAG}'], start_new_session=True)")
+    g.answer(
+        nb,
+        "q1",
+        g.CORRECT["q1"] + "\nimport subprocess, sys\nsubprocess.Popen([sys.executable, '-c', "
+        f"'import time; time.sleep(120)', '{DAEMON_TAG}'], start_new_session=True)",
+    )
     case("p_daemon", nb, 6)
     victim = subs / "s_full" / g.ASSIGNMENT / f"{g.ASSIGNMENT}.ipynb"
     snoop = (
@@ -194,8 +218,9 @@ def batch(repo_root: Path):
     expected = build(g.released(course), course, subs)
     victim = subs / "s_full" / g.ASSIGNMENT / f"{g.ASSIGNMENT}.ipynb"
     victim_hash = hashlib.sha256(victim.read_bytes()).hexdigest()
-    data = grade.grade(course, g.ASSIGNMENT, subs, workers=2, timeout=5, total_timeout=40, memory_mb=2048,
-                       duedate=DUE, progress=False)
+    data = grade.grade(
+        course, g.ASSIGNMENT, subs, workers=2, timeout=5, total_timeout=40, memory_mb=2048, duedate=DUE, progress=False
+    )
     yield {"course": course, "expected": expected, "data": data, "victim": victim, "victim_hash": victim_hash}
     shutil.rmtree(tmp, ignore_errors=True)
 
@@ -247,18 +272,33 @@ def test_tampering_is_named(batch, student: str) -> None:
     assert "tamper" in reasons or "equal to anything" in reasons or "rigged" in reasons, reasons
 
 
-@pytest.mark.parametrize(("student", "words"), [
-    ("m_dup_test", "appears 2 times"), ("m_dup_answer", "appears 2 times"), ("m_foreign_id", "bonus_test"),
-    ("m_deleted", "missing"), ("m_emptied", "edited"), ("m_markdown", "edited"), ("p_os_exit", "kernel died"),
-    ("p_segfault", "kernel died"), ("p_loop_sigint_proof", "did not finish in time"),
-    ("p_output_50mb", "truncated"), ("f_bad_json", "not valid notebook JSON"), ("f_empty", "empty"),
-    ("f_renamed", "graded as"), ("f_missing", "no notebook"), ("f_nbformat99", "unsupported"),
-])
+@pytest.mark.parametrize(
+    ("student", "words"),
+    [
+        ("m_dup_test", "appears 2 times"),
+        ("m_dup_answer", "appears 2 times"),
+        ("m_foreign_id", "bonus_test"),
+        ("m_deleted", "missing"),
+        ("m_emptied", "edited"),
+        ("m_markdown", "edited"),
+        ("p_os_exit", "kernel died"),
+        ("p_segfault", "kernel died"),
+        ("p_loop_sigint_proof", "did not finish in time"),
+        ("p_output_50mb", "truncated"),
+        ("f_bad_json", "not valid notebook JSON"),
+        ("f_empty", "empty"),
+        ("f_renamed", "graded as"),
+        ("f_missing", "no notebook"),
+        ("f_nbformat99", "unsupported"),
+    ],
+)
 def test_problem_reason_is_reported(batch, student: str, words: str) -> None:
     assert words in _reasons(batch["data"], student), _reasons(batch["data"], student)
 
 
 def test_isolation_held(batch) -> None:
+    if os.getuid() != 0:
+        pytest.skip("file isolation runs the kernel as 'nobody', which needs the grader to run as root")
     course = batch["course"]
     nb = nbformat.read(course / "autograded" / "p_snoop" / g.ASSIGNMENT / f"{g.ASSIGNMENT}.ipynb", as_version=4)
     printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)

@@ -32,8 +32,15 @@ def course(tmp_path: Path, repo_root: Path) -> Path:
 
 def _cli(args: list[str], cwd: Path, **kw) -> subprocess.Popen:
     env = dict(os.environ, PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"])
-    return subprocess.Popen([sys.executable, "-m", "brinkmanship.cli", *args], cwd=cwd, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+    return subprocess.Popen(
+        [sys.executable, "-m", "brinkmanship.cli", *args],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **kw,
+    )
 
 
 def test_release_is_reproducible_and_checked(course: Path, capsys) -> None:
@@ -129,8 +136,10 @@ def _gradebook_counts(course: Path) -> dict[str, float]:
 
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "brinkmanship") as gb:
         subs = gb.find_assignment(g.ASSIGNMENT).submissions
-        return {s.student.id: sum(gr.auto_score or 0 for nb in s.notebooks for gr in nb.grades
-                                  if gr.name.endswith("_test")) for s in subs}
+        return {
+            s.student.id: sum(gr.auto_score or 0 for nb in s.notebooks for gr in nb.grades if gr.name.endswith("_test"))
+            for s in subs
+        }
 
 
 def test_interrupt_and_killed_worker_lose_nothing_and_count_nothing_twice(course: Path, tmp_path: Path) -> None:
@@ -183,3 +192,28 @@ def test_db_url_reaches_nbgrader_gradebook(course: Path, tmp_path: Path, monkeyp
     with pytest.raises(ReachedError):
         grade.grade(course, g.ASSIGNMENT, tmp_path / "subs", workers=1, db_url=url, progress=False)
     assert seen and seen[0] == url
+
+
+def test_notebook_time_limit_costs_only_what_did_not_run(course: Path, tmp_path: Path) -> None:
+    nb = g.honest(g.released(course))
+    for question in ("q1", "q2", "q3"):
+        g.answer(nb, question, g.CORRECT[question] + "\nimport time\ntime.sleep(3)")
+    g.submit(tmp_path / "subs", "slow", nb)
+    data = grade.grade(course, g.ASSIGNMENT, tmp_path / "subs", workers=1, timeout=5, total_timeout=5, progress=False)
+    auto = {x["grade_id"]: x["auto_score"] for x in data["students"][0]["grades"] if x["passed"] is not None}
+    assert auto["q1_test"] == 1 and auto["q3_test"] == 0  # each cell is within 5 s, the notebook is not
+    assert any("notebook time limit (5 s)" in p["reason"] for p in data["problems"])
+
+
+@pytest.mark.parametrize("name", ["actors"])
+def test_check_real_assignment_solution_gets_full_marks(repo_root: Path, tmp_path: Path, name: str, capsys) -> None:
+    source = repo_root / "solutions" / name / f"{name}.ipynb"
+    if not source.is_file():
+        pytest.skip(f"solutions/{name} not written yet")
+    learner = tmp_path / f"{name}.ipynb"
+    learner.write_bytes(source.read_bytes())
+    assert main(["check", str(learner), "--course", str(repo_root), "--timeout", "60"]) == 0
+    out = capsys.readouterr().out
+    total = next(line for line in out.splitlines() if line.startswith("autograded total"))
+    earned, possible = total.split(":")[1].split(" of ")
+    assert float(earned) == float(possible) > 0, out

@@ -71,8 +71,9 @@ def test_sanitize_drops_duplicates_and_foreign_ids(template) -> None:
     assert len({c["id"] for c in clean.notebook.cells}) == len(clean.notebook.cells)
 
 
-@pytest.mark.parametrize(("raw", "words"), [(b"", "empty"), (b"{oops", "not valid notebook JSON"),
-                                            (b"[1, 2]", "no notebook cells")])
+@pytest.mark.parametrize(
+    ("raw", "words"), [(b"", "empty"), (b"{oops", "not valid notebook JSON"), (b"[1, 2]", "no notebook cells")]
+)
 def test_unreadable_submissions_have_clear_errors(raw: bytes, words: str) -> None:
     with pytest.raises(NotANotebookError, match=words):
         read_submission(raw)
@@ -83,15 +84,18 @@ def test_old_nbformat_is_upgraded(template) -> None:
     assert read_submission(v3).nbformat == 4
 
 
-@pytest.mark.parametrize(("name", "expected"), [
-    ("alice_actors.ipynb", ("alice", "actors")),
-    ("alice_12345_67890_actors.ipynb", ("alice", "actors")),
-    ("bob_LATE_12345_67890_actors-1.ipynb", ("bob", "actors")),
-    ("carol_99_1_ps_fixture.ipynb", ("carol", "ps_fixture")),
-    ("dan_1_2_actors (1).ipynb", ("dan", "actors")),
-    ("actors.ipynb", None),
-    ("erin_1_2_unknown.ipynb", None),
-])
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("alice_actors.ipynb", ("alice", "actors")),
+        ("alice_12345_67890_actors.ipynb", ("alice", "actors")),
+        ("bob_LATE_12345_67890_actors-1.ipynb", ("bob", "actors")),
+        ("carol_99_1_ps_fixture.ipynb", ("carol", "ps_fixture")),
+        ("dan_1_2_actors (1).ipynb", ("dan", "actors")),
+        ("actors.ipynb", None),
+        ("erin_1_2_unknown.ipynb", None),
+    ],
+)
 def test_lms_file_names(name: str, expected) -> None:
     assert intake.parse_lms_name(name, ["actors", "ps_fixture"]) == expected
 
@@ -137,14 +141,14 @@ def test_failure_messages_never_quote_hidden_lines() -> None:
     try:
         exec(compile("assert 1 == 1\nx = 0\nassert x == 1, 'hidden_marker'", "<test q>", "exec"), {})
     except AssertionError as exc:
-        message = guard._failure_message(exc, "<test q>", "a = 1\n### BEGIN HIDDEN TESTS\nassert x\n"
-                                         "### END HIDDEN TESTS")
+        message = guard._failure_message(
+            exc, "<test q>", "a = 1\n### BEGIN HIDDEN TESTS\nassert x\n### END HIDDEN TESTS"
+        )
     assert message == "a hidden test failed"
 
 
 def test_item_analysis_discrimination() -> None:
-    frame = pd.DataFrame({"q1": [1, 1, 0, 0], "q2": [2, 2, 0, 0], "q3": [0, 3, 3, 0]},
-                         index=["a", "b", "c", "d"])
+    frame = pd.DataFrame({"q1": [1, 1, 0, 0], "q2": [2, 2, 0, 0], "q3": [0, 3, 3, 0]}, index=["a", "b", "c", "d"])
     frame.attrs["max"] = {"q1": 1, "q2": 2, "q3": 3}
     items = item_analysis(frame).set_index("question")
     assert items.loc["q1", "mean"] == 0.5 and items.loc["q1", "share_full_marks"] == 0.5

@@ -9,6 +9,22 @@ from pathlib import Path
 
 from brinkmanship import __version__
 
+GRADE_EPILOG = """\
+submissions:
+  <student>/<assignment>/<notebook>.ipynb   what `nbgrader collect` writes (also <student>/<notebook>.ipynb)
+  <student>_<anything>_<notebook>.ipynb     LMS downloads, loose in a folder or in a .zip (Canvas:
+                                            alice_12345_67890_actors.ipynb, alice_LATE_1_2_actors-1.ipynb)
+  The notebook is the longest known notebook name the file name ends with (after dropping -1, -Copy1,
+  " (1)"); the student id is the first "_"-separated token. Several files for one student and notebook:
+  the newest is graded.
+lateness:
+  decided on the grader's side, never from timestamp.txt: the zip entry time (read as UTC) or the file's
+  modification time when found. Due date: --duedate or the one already in the gradebook.
+resuming:
+  a rerun grades only new or changed submissions (content hash; a changed assignment or limit regrades
+  all); --force regrades everything. Report: grading-report-<assignment>.json in the course.
+"""
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="brinkmanship", description=__doc__)
@@ -25,36 +41,57 @@ def build_parser() -> argparse.ArgumentParser:
     rel.add_argument("--check", action="store_true", help="only report files that are out of date (exit 1 if any)")
     rel.set_defaults(func=_release)
 
-    chk = sub.add_parser("check", parents=[course],
-                         help="grade a copy of your notebook against all tests, hidden ones included")
+    chk = sub.add_parser(
+        "check", parents=[course], help="grade a copy of your notebook against all tests, hidden ones included"
+    )
     chk.add_argument("notebook", type=Path)
     chk.add_argument("--assignment", help="assignment name (default: found from the notebook)")
     chk.add_argument("--timeout", type=int, default=60, help="seconds per cell (default 60)")
     chk.set_defaults(func=_check)
 
-    grd = sub.add_parser("grade", parents=[course], help="autograde submissions in parallel into the gradebook")
+    grd = sub.add_parser(
+        "grade",
+        parents=[course],
+        help="autograde submissions in parallel into the gradebook",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=GRADE_EPILOG,
+    )
     grd.add_argument("assignment")
-    grd.add_argument("submissions", type=Path,
-                     help="folder (<student>/<assignment>/<notebook>.ipynb, or LMS files "
-                          "<student>_..._<notebook>.ipynb) or a zip of LMS files")
+    grd.add_argument(
+        "submissions",
+        type=Path,
+        help="folder (<student>/<assignment>/<notebook>.ipynb, or LMS files "
+        "<student>_..._<notebook>.ipynb) or a zip of LMS files",
+    )
     grd.add_argument("--workers", type=int, default=None, help="worker processes (default: CPU count)")
-    grd.add_argument("--db", metavar="URL", help="gradebook URL, e.g. postgresql://user@host/db "
-                                                 "(default: the course's nbgrader_config.py)")
+    grd.add_argument(
+        "--db",
+        metavar="URL",
+        help="gradebook URL, e.g. postgresql://user@host/db (default: the course's nbgrader_config.py)",
+    )
     grd.add_argument("--timeout", type=int, default=60, help="seconds per cell (default 60)")
-    grd.add_argument("--notebook-timeout", type=int, default=None,
-                     help="seconds per notebook, all cells and restarts (default 5 x --timeout)")
+    grd.add_argument(
+        "--notebook-timeout",
+        type=int,
+        default=None,
+        help="seconds per notebook, all cells and restarts (default 5 x --timeout)",
+    )
     grd.add_argument("--memory", type=int, default=2048, help="MiB of address space per kernel (default 2048)")
     grd.add_argument("--max-output", type=int, default=100_000, help="bytes of output kept per cell")
     grd.add_argument("--duedate", help="due date, ISO 8601 (default: the one in the gradebook, if any)")
     grd.add_argument("--force", action="store_true", help="regrade unchanged submissions too")
-    grd.add_argument("--report", type=Path, help="where to write the JSON report "
-                                                 "(default grading-report-<assignment>.json in the course)")
+    grd.add_argument(
+        "--report",
+        type=Path,
+        help="where to write the JSON report (default grading-report-<assignment>.json in the course)",
+    )
     grd.add_argument("--no-progress", action="store_true", help="no progress bar")
     grd.set_defaults(func=_grade)
 
     fb = sub.add_parser("feedback", parents=[course], help="HTML feedback per student, hidden tests kept hidden")
     fb.add_argument("assignment")
     fb.add_argument("--student", action="append", help="only this student (repeatable)")
+    fb.add_argument("--db", metavar="URL", help="gradebook URL (default: the course's)")
     fb.set_defaults(func=_feedback)
 
     ex = sub.add_parser("export", parents=[course], help="grades CSV, item analysis and a histogram of totals")
@@ -100,13 +137,26 @@ def _grade(args: argparse.Namespace) -> int:
     from brinkmanship.grading import course, grade
 
     root = course.course_root(args.course)
-    data = grade.grade(root, args.assignment, args.submissions, workers=args.workers, db_url=args.db,
-                       timeout=args.timeout, total_timeout=args.notebook_timeout, memory_mb=args.memory,
-                       output_bytes=args.max_output, force=args.force, duedate=args.duedate,
-                       progress=not args.no_progress, report_path=args.report)
+    data = grade.grade(
+        root,
+        args.assignment,
+        args.submissions,
+        workers=args.workers,
+        db_url=args.db,
+        timeout=args.timeout,
+        total_timeout=args.notebook_timeout,
+        memory_mb=args.memory,
+        output_bytes=args.max_output,
+        force=args.force,
+        duedate=args.duedate,
+        progress=not args.no_progress,
+        report_path=args.report,
+    )
     print(data["summary"])
-    print(f"\ngraded {data['graded']}, unchanged and skipped {len(data['skipped_unchanged'])}, "
-          f"problems {len(data['problems'])} in {data['seconds']} s")
+    print(
+        f"\ngraded {data['graded']}, unchanged and skipped {len(data['skipped_unchanged'])}, "
+        f"problems {len(data['problems'])} in {data['seconds']} s"
+    )
     for problem in data["problems"]:
         print(f"  {problem['student'] or '?'}: {problem['reason']}")
     print(f"report: {args.report or root / f'grading-report-{args.assignment}.json'}")
@@ -117,7 +167,7 @@ def _feedback(args: argparse.Namespace) -> int:
     from brinkmanship.grading import course, feedback
 
     root = course.course_root(args.course)
-    written = feedback.generate(root, args.assignment, students=args.student)
+    written = feedback.generate(root, args.assignment, students=args.student, db_url=args.db)
     for path in written:
         print(f"wrote {path}")
     return 0
@@ -153,6 +203,13 @@ def main(argv: list[str] | None = None) -> int:
     except GradingError as exc:
         print(f"brinkmanship {args.command}: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(
+            f"\nbrinkmanship {args.command}: interrupted. Grades already written are kept; run the same "
+            "command again to continue where it stopped.",
+            file=sys.stderr,
+        )
+        return 130
 
 
 if __name__ == "__main__":

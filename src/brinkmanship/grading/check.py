@@ -49,13 +49,13 @@ def locate(root: Path, path: Path, raw: bytes, explicit: str | None) -> tuple[As
             if overlap > best[0]:
                 best = (overlap, assignment, nb_name)
     if best[1] is None:
-        raise GradingError(f"cannot tell which assignment {path.name} belongs to (known: {', '.join(known)}); "
-                           "pass --assignment NAME")
+        raise GradingError(
+            f"cannot tell which assignment {path.name} belongs to (known: {', '.join(known)}); pass --assignment NAME"
+        )
     return best[1], best[2]
 
 
-def check(notebook: Path, course: str | None = None, assignment: str | None = None,
-          timeout: int = 60) -> dict:
+def check(notebook: Path, course: str | None = None, assignment: str | None = None, timeout: int = 60) -> dict:
     """Grade a copy of ``notebook``; return the worker's result (the learner's file is never written)."""
     if not notebook.is_file():
         raise GradingError(f"no such notebook: {notebook}")
@@ -82,8 +82,9 @@ def check(notebook: Path, course: str | None = None, assignment: str | None = No
     return result
 
 
-def main(notebook: Path, course: str | None = None, assignment: str | None = None, timeout: int = 60,
-         as_json: bool = False) -> int:
+def main(
+    notebook: Path, course: str | None = None, assignment: str | None = None, timeout: int = 60, as_json: bool = False
+) -> int:
     result = check(notebook, course, assignment, timeout)
     if as_json:
         print(json.dumps(result, indent=2, default=str))
@@ -93,10 +94,19 @@ def main(notebook: Path, course: str | None = None, assignment: str | None = Non
         if g["passed"] is None:
             rows.append([g["grade_id"], "", g["max_score"], "graded by your instructor", ""])
         else:
-            rows.append([g["grade_id"], g["auto_score"], g["max_score"], "passed" if g["passed"] else "failed",
-                         "" if g["passed"] else g["reason"]])
-    print(f"{notebook}: assignment {result['assignment']}, notebook {result['notebook']} "
-          "(all tests, hidden ones included; hidden test code is never shown)")
+            rows.append(
+                [
+                    g["grade_id"],
+                    g["auto_score"],
+                    g["max_score"],
+                    "passed" if g["passed"] else "failed",
+                    "" if g["passed"] else g["reason"],
+                ]
+            )
+    print(
+        f"{notebook}: assignment {result['assignment']}, notebook {result['notebook']} "
+        "(all tests, hidden ones included; hidden test code is never shown)"
+    )
     print(report.table(["question", "points", "of", "result", "why"], rows))
     auto = [g for g in result["grades"] if g["passed"] is not None]
     print(f"\nautograded total: {sum(g['auto_score'] for g in auto):g} of {sum(g['max_score'] for g in auto):g}")

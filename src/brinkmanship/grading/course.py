@@ -102,6 +102,27 @@ def copy_support_files(assignment: Assignment, dest: Path) -> None:
         shutil.copy2(path, target)
 
 
+def fast_alembic_version() -> None:
+    """nbgrader runs ``alembic heads`` in a subprocess for every new gradebook; read the head in-process once."""
+    import functools
+
+    import nbgrader.api
+    from alembic.config import Config as AlembicConfig
+    from alembic.script import ScriptDirectory
+
+    if getattr(nbgrader.api.get_alembic_version, "brinkmanship", False):
+        return
+
+    @functools.cache
+    def head() -> str:
+        config = AlembicConfig()
+        config.set_main_option("script_location", str(Path(nbgrader.api.__file__).parent / "alembic"))
+        return str(ScriptDirectory.from_config(config).get_current_head())
+
+    head.brinkmanship = True  # type: ignore[attr-defined]
+    nbgrader.api.get_alembic_version = head
+
+
 def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 

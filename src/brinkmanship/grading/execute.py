@@ -174,9 +174,19 @@ class GuardedExecute(Execute):
             state.notes.append(plan["note"])
         home = Path(tempfile.mkdtemp(prefix="home-", dir=state.home_parent or state.scratch))
         secrets_file = state.scratch / f"secrets-{secrets.token_hex(8)}.json"
-        argv = [sys.executable, "-m", "brinkmanship.grading.kernel_launcher", "--secrets", str(secrets_file),
-                "--memory-mb", str(state.limits.memory_mb), "--cpu-seconds", str(state.limits.total_timeout + 30),
-                "--home", str(home)]
+        argv = [
+            sys.executable,
+            "-m",
+            "brinkmanship.grading.kernel_launcher",
+            "--secrets",
+            str(secrets_file),
+            "--memory-mb",
+            str(state.limits.memory_mb),
+            "--cpu-seconds",
+            str(state.limits.total_timeout + 30),
+            "--home",
+            str(home),
+        ]
         if identity:
             argv += ["--uid", str(identity[0]), "--gid", str(identity[1])]
         if plan["namespace"]:
@@ -223,8 +233,9 @@ class GuardedExecute(Execute):
 
     # -- outputs --------------------------------------------------------------------------------------------
 
-    def output(self, outs: list[NotebookNode], msg: dict[str, Any], display_id: str | None,
-               cell_index: int) -> NotebookNode | None:
+    def output(
+        self, outs: list[NotebookNode], msg: dict[str, Any], display_id: str | None, cell_index: int
+    ) -> NotebookNode | None:
         limits = self._state.limits
         content = msg.get("content", {})
         if msg.get("msg_type") == "stream":

@@ -55,9 +55,16 @@ def item_analysis(frame: pd.DataFrame) -> pd.DataFrame:
             discrimination = round(float(item.corr(rest)), 3)
         else:
             discrimination = None
-        out.append({"question": question, "max_points": maxima.get(question), "mean": round(float(item.mean()), 3),
-                    "share_full_marks": round(float((item >= maxima.get(question, item.max())).mean()), 3),
-                    "discrimination": discrimination, "n": int(item.count())})
+        out.append(
+            {
+                "question": question,
+                "max_points": maxima.get(question),
+                "mean": round(float(item.mean()), 3),
+                "share_full_marks": round(float((item >= maxima.get(question, item.max())).mean()), 3),
+                "discrimination": discrimination,
+                "n": int(item.count()),
+            }
+        )
     return pd.DataFrame(out)
 
 
@@ -77,8 +84,10 @@ def histogram(frame: pd.DataFrame, assignment: str, path: Path) -> str:
     ax.set_xlabel(f"total score (of {possible:g})")
     ax.set_ylabel("students")
     title = f"Total scores, {assignment}"
-    alt = (f"Histogram of total scores for {assignment}: {len(total)} students, mean {total.mean():.2f}, "
-           f"median {total.median():.2f}, lowest {total.min():g}, highest {total.max():g} of {possible:g}.")
+    alt = (
+        f"Histogram of total scores for {assignment}: {len(total)} students, mean {total.mean():.2f}, "
+        f"median {total.median():.2f}, lowest {total.min():g}, highest {total.max():g} of {possible:g}."
+    )
     set_accessible(fig, title, alt)
     ax.set_title(title)
     fig.tight_layout()
@@ -88,8 +97,7 @@ def histogram(frame: pd.DataFrame, assignment: str, path: Path) -> str:
     return alt
 
 
-def export(root: Path, assignment: str | None = None, out: Path | None = None,
-           db_url: str | None = None) -> list[Path]:
+def export(root: Path, assignment: str | None = None, out: Path | None = None, db_url: str | None = None) -> list[Path]:
     from nbgrader.api import Gradebook
 
     db_url = db_url or default_db_url(root)

@@ -26,8 +26,11 @@ REMOVED = "[output removed by brinkmanship: it quoted hidden test code]\n"
 
 def _secret_lines(source: str) -> set[str]:
     lines = source.splitlines()
-    return {lines[n - 1].strip() for n in hidden_lines(source)
-            if n - 1 < len(lines) and len(lines[n - 1].strip()) >= 6 and "HIDDEN TESTS" not in lines[n - 1]}
+    return {
+        lines[n - 1].strip()
+        for n in hidden_lines(source)
+        if n - 1 < len(lines) and len(lines[n - 1].strip()) >= 6 and "HIDDEN TESTS" not in lines[n - 1]
+    }
 
 
 def _text(out: NotebookNode) -> str:
@@ -63,15 +66,17 @@ class HideHiddenTests(Preprocessor):
                 if errors:
                     verdict = errors[-1].get("evalue", "") or "the test failed"
                     message = verdict if not any(s in verdict for s in secrets) else "a hidden test failed"
-                    cell.outputs.append(new_output("error", ename="TestFailed", evalue=message,
-                                                   traceback=[f"TestFailed: {message}"]))
-            cell.outputs = [new_output("stream", name="stdout", text=REMOVED)
-                            if any(s in _text(o) for s in secrets) else o for o in cell.outputs]
+                    cell.outputs.append(
+                        new_output("error", ename="TestFailed", evalue=message, traceback=[f"TestFailed: {message}"])
+                    )
+            cell.outputs = [
+                new_output("stream", name="stdout", text=REMOVED) if any(s in _text(o) for s in secrets) else o
+                for o in cell.outputs
+            ]
         return nb, resources
 
 
-def generate(root: Path, assignment: str, students: list[str] | None = None,
-             db_url: str | None = None) -> list[Path]:
+def generate(root: Path, assignment: str, students: list[str] | None = None, db_url: str | None = None) -> list[Path]:
     """Write feedback/<student>/<assignment>/<notebook>.html for every autograded submission."""
     from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
     from nbgrader.converters import GenerateFeedback
@@ -89,8 +94,7 @@ def generate(root: Path, assignment: str, students: list[str] | None = None,
     config.GenerateFeedback.force = True
     coursedir = CourseDirectory(config=config)
     coursedir.assignment_id = assignment
-    targets = students or sorted(p.parent.name for p in (root / "autograded").glob(f"*/{assignment}")
-                                 if p.is_dir())
+    targets = students or sorted(p.parent.name for p in (root / "autograded").glob(f"*/{assignment}") if p.is_dir())
     written: list[Path] = []
     log = quiet_logger()
     for student in targets:

@@ -30,6 +30,7 @@ from brinkmanship.grading.course import (
     GradingError,
     copy_support_files,
     default_db_url,
+    fast_alembic_version,
     find_assignment,
 )
 from brinkmanship.grading.release import generate
@@ -62,8 +63,14 @@ def source_digest(assignment: Assignment, limits: execute.Limits) -> str:
     return h.hexdigest()
 
 
-def prepare(assignment: Assignment, scratch: Path, limits: execute.Limits, real_db: str | None,
-            duedate: str | None = None, also_hide: list[Path] | None = None) -> Setup:
+def prepare(
+    assignment: Assignment,
+    scratch: Path,
+    limits: execute.Limits,
+    real_db: str | None,
+    duedate: str | None = None,
+    also_hide: list[Path] | None = None,
+) -> Setup:
     """Fill the real gradebook (if any) and build the workers' private template with nbgrader."""
     from nbgrader.api import Gradebook
 
@@ -79,26 +86,46 @@ def prepare(assignment: Assignment, scratch: Path, limits: execute.Limits, real_
     support.mkdir()
     copy_support_files(assignment, support)
     scores, tests = _points(assignment)
-    return Setup(assignment.name, assignment.notebook_names, str(scratch / "template" / "gradebook.db"),
-                 str(template.release_dir), str(support), str(scratch), limits, scores, tests,
-                 hide=sorted({*private_paths(assignment.source_dir.parents[1], real_db),
-                              *(str(p.resolve()) for p in also_hide or [])}))
+    return Setup(
+        assignment.name,
+        assignment.notebook_names,
+        str(scratch / "template" / "gradebook.db"),
+        str(template.release_dir),
+        str(support),
+        str(scratch),
+        limits,
+        scores,
+        tests,
+        hide=sorted(
+            {*private_paths(assignment.source_dir.parents[1], real_db), *(str(p.resolve()) for p in also_hide or [])}
+        ),
+    )
 
 
 def private_paths(root: Path, db_url: str | None) -> list[str]:
     """What student code must never see of the real course: instructor notebooks, grades, other students."""
-    names = ["solutions", "source", "release", "instructor_solutions", "submitted", "autograded", "feedback",
-             "exports", "gradebook.db", "exchange"]
+    names = [
+        "solutions",
+        "source",
+        "release",
+        "instructor_solutions",
+        "submitted",
+        "autograded",
+        "feedback",
+        "exports",
+        "gradebook.db",
+        "exchange",
+    ]
     hide = [str(root / n) for n in names if (root / n).exists()]
     if db_url and db_url.startswith("sqlite:///"):
-        hide.append(db_url[len("sqlite:///"):])
+        hide.append(db_url[len("sqlite:///") :])
     return sorted(set(hide))
 
 
 def _protect(db_url: str) -> None:
     """A sqlite gradebook holds hidden tests: make it unreadable for other users (the kernel's user)."""
     if db_url.startswith("sqlite:///"):
-        path = Path(db_url[len("sqlite:///"):])
+        path = Path(db_url[len("sqlite:///") :])
         path.parent.mkdir(parents=True, exist_ok=True)
         path.touch(exist_ok=True)
         os.chmod(path, 0o600)
@@ -130,8 +157,10 @@ class Pool:
                 gone.append((pid, self.inflight.pop(pid, None)))
                 if self.respawns_left <= 0:
                     self.stop(force=True)
-                    raise GradingError(f"grading workers keep dying (last exit code {proc.exitcode}); "
-                                       "is brinkmanship installed in this interpreter?")
+                    raise GradingError(
+                        f"grading workers keep dying (last exit code {proc.exitcode}); "
+                        "is brinkmanship installed in this interpreter?"
+                    )
                 self.respawns_left -= 1
                 self._spawn()
         return gone
@@ -148,8 +177,7 @@ class Pool:
                 proc.kill()
 
 
-def run_tasks(setup: Setup, tasks: list[Task], pool: Pool | int, on_result: Any,
-              progress: bool = True) -> list[str]:
+def run_tasks(setup: Setup, tasks: list[Task], pool: Pool | int, on_result: Any, progress: bool = True) -> list[str]:
     """Grade ``tasks`` on a pool (or that many new workers), calling ``on_result`` here for each result.
 
     Start the pool before preparing the assignment: workers import nbgrader while the parent works.
@@ -164,8 +192,15 @@ def run_tasks(setup: Setup, tasks: list[Task], pool: Pool | int, on_result: Any,
     for task in tasks:
         pool.tasks.put((setup, task))
     remaining, failures = len(tasks), 0
-    bar = tqdm(total=len(tasks), desc=f"grading {setup.assignment}", unit="submission", disable=not progress,
-               file=sys.stderr, mininterval=0.5, dynamic_ncols=True)
+    bar = tqdm(
+        total=len(tasks),
+        desc=f"grading {setup.assignment}",
+        unit="submission",
+        disable=not progress,
+        file=sys.stderr,
+        mininterval=0.5,
+        dynamic_ncols=True,
+    )
     try:
         while remaining:
             try:
@@ -217,8 +252,9 @@ def merge(gb: Any, assignment: str, result: dict[str, Any]) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SAWarning)  # nbgrader's own autoflush noise with SQLAlchemy 2
         gb.update_or_create_student(result["student"])
-        submission = gb.update_or_create_submission(assignment, result["student"],
-                                                    timestamp=_naive_utc(result["timestamp"]))
+        submission = gb.update_or_create_submission(
+            assignment, result["student"], timestamp=_naive_utc(result["timestamp"])
+        )
         for entry in result["grades"]:
             grade = gb.find_grade(entry["grade_id"], entry["notebook"], assignment, result["student"])
             grade.auto_score = entry["auto_score"]
@@ -248,19 +284,34 @@ class StateFile:
         report.write_json(self.path, self.data)
 
 
-def grade(root: Path, assignment_name: str, submissions: Path, workers: int | None = None,
-          db_url: str | None = None, timeout: int = 60, total_timeout: int | None = None,
-          memory_mb: int = 2048, output_bytes: int = 100_000, force: bool = False,
-          duedate: str | None = None, progress: bool = True, report_path: Path | None = None) -> dict[str, Any]:
+def grade(
+    root: Path,
+    assignment_name: str,
+    submissions: Path,
+    workers: int | None = None,
+    db_url: str | None = None,
+    timeout: int = 60,
+    total_timeout: int | None = None,
+    memory_mb: int = 2048,
+    output_bytes: int = 100_000,
+    force: bool = False,
+    duedate: str | None = None,
+    progress: bool = True,
+    report_path: Path | None = None,
+) -> dict[str, Any]:
     """Grade every submission of ``assignment_name`` found in ``submissions``; return the JSON report."""
     from nbgrader.api import Gradebook, MissingEntry
 
     started = time.monotonic()
     assignment = find_assignment(root, assignment_name)
     db_url = db_url or default_db_url(root)
-    limits = execute.Limits(cell_timeout=timeout, total_timeout=total_timeout or max(timeout * 5, 60),
-                            memory_mb=memory_mb, cell_output_bytes=output_bytes,
-                            total_output_bytes=output_bytes * 10)
+    limits = execute.Limits(
+        cell_timeout=timeout,
+        total_timeout=total_timeout or max(timeout * 5, 60),
+        memory_mb=memory_mb,
+        cell_output_bytes=output_bytes,
+        total_output_bytes=output_bytes * 10,
+    )
     workers = workers or os.cpu_count() or 1
     pool: Pool | None = None
     tasks: list[Task] = []
@@ -274,9 +325,8 @@ def grade(root: Path, assignment_name: str, submissions: Path, workers: int | No
     try:
         found = intake.collect(submissions, assignment.name, assignment.notebook_names, scratch)
         problems += found.problems
-        if found.submissions:
-            pool = Pool(max(1, min(workers, len(found.submissions))))
-        setup = prepare(assignment, scratch, limits, db_url, duedate, also_hide=[submissions])
+        fast_alembic_version()
+        _protect(db_url)
         with Gradebook(db_url, "brinkmanship") as gb:
             for student, sub in sorted(found.submissions.items()):
                 digest = sub.digest()
@@ -288,8 +338,12 @@ def grade(root: Path, assignment_name: str, submissions: Path, workers: int | No
                         continue
                     except MissingEntry:
                         pass
-                tasks.append(Task(student, {k: str(v) for k, v in sub.files.items()}, sub.timestamp, digest,
-                                  list(sub.notes)))
+                tasks.append(
+                    Task(student, {k: str(v) for k, v in sub.files.items()}, sub.timestamp, digest, list(sub.notes))
+                )
+        if tasks:  # start workers first: they import nbgrader while this process prepares the assignment
+            pool = Pool(max(1, min(workers, len(tasks))))
+            setup = prepare(assignment, scratch, limits, db_url, duedate, also_hide=[submissions])
 
         book = Gradebook(db_url, "brinkmanship")
 
@@ -301,8 +355,11 @@ def grade(root: Path, assignment_name: str, submissions: Path, workers: int | No
                 raise
             _store_files(root, assignment.name, result, found.submissions[result["student"]])
             if not result.get("retry"):
-                state.put(assignment.name, result["student"], {"digest": result["digest"], "source": source,
-                                                               "graded_at": datetime.now(UTC).isoformat()})
+                state.put(
+                    assignment.name,
+                    result["student"],
+                    {"digest": result["digest"], "source": source, "graded_at": datetime.now(UTC).isoformat()},
+                )
             results.append(result)
             problems.extend({"student": result["student"], "reason": p} for p in result["problems"])
 
@@ -310,8 +367,9 @@ def grade(root: Path, assignment_name: str, submissions: Path, workers: int | No
             lost = run_tasks(setup, tasks, pool, on_result, progress) if tasks and pool else []
         finally:
             book.close()
-        problems += [{"student": s, "reason": "a grading worker died twice on this submission: not graded"}
-                     for s in lost]
+        problems += [
+            {"student": s, "reason": "a grading worker died twice on this submission: not graded"} for s in lost
+        ]
     finally:
         if pool is not None and pool.procs:
             pool.stop(force=not tasks)
@@ -324,8 +382,10 @@ def grade(root: Path, assignment_name: str, submissions: Path, workers: int | No
         "not_graded": [p["student"] for p in problems if "not graded" in p["reason"]],
         "seconds": round(time.monotonic() - started, 2),
         "workers": workers,
-        "students": [{"student": r["student"], "grades": r["grades"], "problems": r["problems"]}
-                     for r in sorted(results, key=lambda r: r["student"])],
+        "students": [
+            {"student": r["student"], "grades": r["grades"], "problems": r["problems"]}
+            for r in sorted(results, key=lambda r: r["student"])
+        ],
         "problems": problems,
         "summary": report.summary(results),
     }

@@ -27,10 +27,37 @@ HIDDEN_END = "### END HIDDEN TESTS"
 TEST_CALL = "__brinkmanship_test__"
 HELPER_CALL = "__brinkmanship_helper__"
 # names IPython itself swaps in and out of builtins while a cell runs
-_VOLATILE_BUILTINS = {"_", "__", "___", "exit", "quit", "get_ipython", "display", "__IPYTHON__", "help",
-                      "copyright", "credits", "license", "input", "raw_input", "getpass"}
-_SHELL_METHODS = ("run_cell", "run_cell_async", "run_ast_nodes", "run_code", "showtraceback", "_showtraceback",
-                  "showsyntaxerror", "transform_cell", "transform_ast", "should_run_async", "ex", "ev")
+_VOLATILE_BUILTINS = {
+    "_",
+    "__",
+    "___",
+    "exit",
+    "quit",
+    "get_ipython",
+    "display",
+    "__IPYTHON__",
+    "help",
+    "copyright",
+    "credits",
+    "license",
+    "input",
+    "raw_input",
+    "getpass",
+}
+_SHELL_METHODS = (
+    "run_cell",
+    "run_cell_async",
+    "run_ast_nodes",
+    "run_code",
+    "showtraceback",
+    "_showtraceback",
+    "showsyntaxerror",
+    "transform_cell",
+    "transform_ast",
+    "should_run_async",
+    "ex",
+    "ev",
+)
 _KERNEL_METHODS = ("do_execute", "execute_request", "send_response", "dispatch_shell", "process_one")
 
 
@@ -57,7 +84,7 @@ def verify(key: bytes, text: str, cell_id: str, nonce: str) -> dict[str, Any] | 
         start = line.find(MARKER)
         if start < 0:
             continue
-        payload, _, mac = line[start + len(MARKER):].rpartition(" ")
+        payload, _, mac = line[start + len(MARKER) :].rpartition(" ")
         if not hmac.compare_digest(sign(key, payload), mac):
             continue
         try:
@@ -85,8 +112,11 @@ def _same(a: Any, b: Any) -> bool:
     """Identity, except that two bound methods of the same function and object count as the same."""
     if a is b:
         return True
-    return (getattr(a, "__func__", a) is getattr(b, "__func__", b)
-            and getattr(a, "__self__", None) is getattr(b, "__self__", None) and hasattr(a, "__func__"))
+    return (
+        getattr(a, "__func__", a) is getattr(b, "__func__", b)
+        and getattr(a, "__self__", None) is getattr(b, "__self__", None)
+        and hasattr(a, "__func__")
+    )
 
 
 def install(shell: Any, secrets: dict[str, Any]) -> None:
@@ -105,8 +135,9 @@ def install(shell: Any, secrets: dict[str, Any]) -> None:
         return {
             "shell": {n: (getattr(shell_cls, n, None), vars(shell).get(n, missing)) for n in _SHELL_METHODS},
             "kernel": {n: (getattr(kernel_cls, n, None), vars(kernel).get(n, missing)) for n in _KERNEL_METHODS},
-            "handlers": {k: getattr(v, "__func__", v)
-                         for k, v in (getattr(kernel, "shell_handlers", {}) or {}).items()},
+            "handlers": {
+                k: getattr(v, "__func__", v) for k, v in (getattr(kernel, "shell_handlers", {}) or {}).items()
+            },
             "lists": {
                 "ast_transformers": list(shell.ast_transformers),
                 "input_transformers_cleanup": list(shell.input_transformers_cleanup),
@@ -159,7 +190,8 @@ def install(shell: Any, secrets: dict[str, Any]) -> None:
             found.append("a trace or profile function was installed")
         hook = now["excepthook"]
         ipython_hook = getattr(hook, "__func__", None) is getattr(shell_cls, "excepthook", missing) and (
-            getattr(hook, "__self__", None) is shell)  # IPython installs its own while a cell runs
+            getattr(hook, "__self__", None) is shell
+        )  # IPython installs its own while a cell runs
         if not (_same(hook, pristine["excepthook"]) or ipython_hook):
             found.append("sys.excepthook was replaced")
         changed = [k for k, v in pristine["builtins"].items() if now["builtins"].get(k, missing) is not v]
@@ -176,8 +208,11 @@ def install(shell: Any, secrets: dict[str, Any]) -> None:
 
     def namespace() -> dict[str, Any]:
         originals = pristine.get("builtins") or vars(builtins)
-        ns = {k: v for k, v in shell.user_ns.items()
-              if not (k in originals and v is not originals[k] and not k.startswith("__"))}
+        ns = {
+            k: v
+            for k, v in shell.user_ns.items()
+            if not (k in originals and v is not originals[k] and not k.startswith("__"))
+        }
         ns.update(helper_objects)
         ns["__builtins__"] = builtins
         ns["__brinkmanship_eq__"] = eq
@@ -233,8 +268,9 @@ def install(shell: Any, secrets: dict[str, Any]) -> None:
         finally:
             sys.settrace(old_trace)
         tampered += [t for t in [*audit(), *rigged] if t not in tampered]
-        emit({"cell": cell_id, "nonce": nonce, "passed": passed and not tampered, "tamper": tampered,
-              "message": message})
+        emit(
+            {"cell": cell_id, "nonce": nonce, "passed": passed and not tampered, "tamper": tampered, "message": message}
+        )
 
     shell.user_ns[TEST_CALL] = run_test
     shell.user_ns[HELPER_CALL] = run_helper

@@ -122,8 +122,9 @@ def _mtime(path: Path) -> datetime:
     return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
 
 
-def _scan_folder(source: Path, assignment: str, notebooks: list[str],
-                 problems: list[dict[str, str]]) -> list[tuple[str, str, Path, datetime, str]]:
+def _scan_folder(
+    source: Path, assignment: str, notebooks: list[str], problems: list[dict[str, str]]
+) -> list[tuple[str, str, Path, datetime, str]]:
     found = []
     loose = sorted(p for p in source.glob("*.ipynb") if p.is_file())
     for path in loose:
@@ -144,16 +145,22 @@ def _scan_folder(source: Path, assignment: str, notebooks: list[str],
         matched = {p: _match_notebook(p, notebooks) for p in files}
         if len(notebooks) == 1 and not any(matched.values()) and len(files) == 1:
             matched[files[0]] = notebooks[0]
-            problems.append({"student": student, "reason": f"notebook submitted as {files[0].name!r}; graded as "
-                                                           f"{notebooks[0]}.ipynb"})
+            problems.append(
+                {
+                    "student": student,
+                    "reason": f"notebook submitted as {files[0].name!r}; graded as {notebooks[0]}.ipynb",
+                }
+            )
         for path, notebook in matched.items():
             if notebook is None:
                 problems.append({"student": student, "reason": f"unknown notebook {path.name!r} ignored"})
                 continue
-            if path.stem != notebook and not any(p["student"] == student and path.name in p["reason"]
-                                                 for p in problems):
-                problems.append({"student": student,
-                                 "reason": f"notebook submitted as {path.name!r}; graded as {notebook}.ipynb"})
+            if path.stem != notebook and not any(
+                p["student"] == student and path.name in p["reason"] for p in problems
+            ):
+                problems.append(
+                    {"student": student, "reason": f"notebook submitted as {path.name!r}; graded as {notebook}.ipynb"}
+                )
             found.append((student, notebook, path, _mtime(path), f"{folder.name}/{path.name}"))
     return found
 

@@ -102,8 +102,13 @@ def _libc() -> Any:
 
 def _mount(source: str, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
     libc = _libc()
-    rc = libc.mount(source.encode() if source else None, target.encode(), fstype.encode() if fstype else None,
-                    ctypes.c_ulong(flags), data.encode() if data else None)
+    rc = libc.mount(
+        source.encode() if source else None,
+        target.encode(),
+        fstype.encode() if fstype else None,
+        ctypes.c_ulong(flags),
+        data.encode() if data else None,
+    )
     if rc != 0:
         err = ctypes.get_errno()
         raise OSError(err, f"mount {source} -> {target}: {os.strerror(err)}")
@@ -130,16 +135,17 @@ def enter_namespace(hide: list[str], expose: list[str]) -> None:
         fds = {p: os.open(p, os.O_PATH) for p in inner}
         _mount("tmpfs", top, "tmpfs", 0, "mode=0755")
         for p, fd in fds.items():
-            if os.path.isdir(f"/proc/self/fd/{fd}"):
-                os.makedirs(p, mode=0o755, exist_ok=True)
-            else:
-                os.makedirs(os.path.dirname(p), mode=0o755, exist_ok=True)
+            is_dir = os.path.isdir(f"/proc/self/fd/{fd}")
+            folder = Path(p) if is_dir else Path(p).parent
+            # create the path on the fresh tmpfs, world-traversable (only these new folders, nothing below)
+            created = [folder, *[a for a in folder.parents if Path(top) in a.parents]]
+            os.makedirs(folder, mode=0o755, exist_ok=True)
+            for made in created:
+                os.chmod(made, 0o755)
+            if not is_dir:
                 Path(p).touch()
             _mount(f"/proc/self/fd/{fd}", p, None, MS_BIND | MS_REC)
             os.close(fd)
-        for folder, _dirs, _files in os.walk(top):
-            with contextlib.suppress(OSError):
-                os.chmod(folder, 0o755)
     for path in hide:
         if os.path.isdir(path):
             _mount("tmpfs", path, "tmpfs", MS_RDONLY, "mode=0555,size=1k")
@@ -163,13 +169,18 @@ def kernel_plan(hide: list[str]) -> dict[str, Any]:
         elif needs_ns or hide:
             import subprocess
 
-            probe = subprocess.run(["unshare", "-m", "true"], capture_output=True)
-            if probe.returncode == 0:
+            try:
+                probe = subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode
+            except OSError:
+                probe = 1
+            if probe == 0:
                 _PLAN["namespace"] = True
             elif needs_ns:
                 _PLAN["identity"] = None
-                _PLAN["note"] = ("student code runs as root: the Python install is not readable by 'nobody' and "
-                                 "mount namespaces are not available")
+                _PLAN["note"] = (
+                    "student code runs as root: the Python install is not readable by 'nobody' and "
+                    "mount namespaces are not available"
+                )
     plan = dict(_PLAN)
     plan["hide"] = hide if plan["namespace"] else []
     plan["expose"] = needed_paths() if plan["namespace"] else []

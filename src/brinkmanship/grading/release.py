@@ -70,17 +70,22 @@ def errors(log: logging.Logger) -> str:
     return "\n".join(lines[-5:])
 
 
-def generate(assignment: Assignment, work: Path, db_url: str | None = None,
-             duedate: str | None = None) -> Generated:
+def generate(assignment: Assignment, work: Path, db_url: str | None = None, duedate: str | None = None) -> Generated:
     """Run nbgrader's GenerateAssignment on a copy of ``assignment`` inside ``work``; return the result."""
     from nbgrader.api import Gradebook
     from nbgrader.converters import GenerateAssignment
     from nbgrader.coursedir import CourseDirectory
     from traitlets.config import Config
 
+    from brinkmanship.grading.course import fast_alembic_version
+
+    fast_alembic_version()
     course = work / "course"
-    shutil.copytree(assignment.source_dir, course / SOURCE_DIR / assignment.name,
-                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    shutil.copytree(
+        assignment.source_dir,
+        course / SOURCE_DIR / assignment.name,
+        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"),
+    )
     url = db_url or sqlite_url(work / "gradebook.db")
     write_config(course, url)
     autotests = assignment.source_dir.parents[1] / "autotests.yml"  # nbgrader's AUTOTEST templates
@@ -126,8 +131,11 @@ def normalise(path: Path) -> None:
 def _files(folder: Path) -> dict[str, bytes]:
     if not folder.is_dir():
         return {}
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file() and ".ipynb_checkpoints" not in p.parts and "__pycache__" not in p.parts}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and ".ipynb_checkpoints" not in p.parts and "__pycache__" not in p.parts
+    }
 
 
 def release(root: Path, names: list[str] | None = None, check: bool = False) -> list[str]:

@@ -11,8 +11,7 @@ def table(headers: list[str], rows: list[list[Any]]) -> str:
     """A fixed-width table (no dependency; readable in a terminal and in CI logs)."""
     cells = [[str(h) for h in headers]] + [[_fmt(v) for v in row] for row in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(cells[0], widths, strict=True)),
-             "  ".join("-" * w for w in widths)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(cells[0], widths, strict=True)), "  ".join("-" * w for w in widths)]
     lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in cells[1:]]
     return "\n".join(line.rstrip() for line in lines)
 
@@ -36,6 +35,13 @@ def summary(results: list[dict[str, Any]]) -> str:
         earned = sum(g["auto_score"] or 0 for g in auto)
         possible = sum(g["max_score"] for g in auto)
         manual = sum(1 for g in r.get("grades", []) if g.get("needs_manual_grade"))
-        rows.append([r["student"], f"{earned:g}/{possible:g}", manual, len(r.get("problems", [])),
-                     "; ".join(r.get("problems", []))[:90]])
+        rows.append(
+            [
+                r["student"],
+                f"{earned:g}/{possible:g}",
+                manual,
+                len(r.get("problems", [])),
+                "; ".join(r.get("problems", []))[:90],
+            ]
+        )
     return table(["student", "autograded", "to grade by hand", "problems", "first problems"], rows)

@@ -50,9 +50,17 @@ class Task:
 
 def grade_one(task: Task, setup: Setup) -> dict[str, Any]:
     """Grade ``task``; never raises: every failure becomes a problem in the result."""
-    result: dict[str, Any] = {"student": task.student, "digest": task.digest, "timestamp": task.timestamp,
-                              "grades": [], "comments": [], "problems": list(task.problems), "notebooks": {},
-                              "late_penalty": {}, "ok": False}
+    result: dict[str, Any] = {
+        "student": task.student,
+        "digest": task.digest,
+        "timestamp": task.timestamp,
+        "grades": [],
+        "comments": [],
+        "problems": list(task.problems),
+        "notebooks": {},
+        "late_penalty": {},
+        "ok": False,
+    }
     tmp = Path(tempfile.mkdtemp(prefix="grade-", dir=setup.scratch))
     os.chmod(tmp, 0o711)  # the kernel may traverse to its own folder but not list its neighbours
     try:
@@ -122,8 +130,13 @@ def _grade(task: Task, setup: Setup, tmp: Path, result: dict[str, Any]) -> None:
     config.Autograde.create_student = True
     config.Autograde.force = True
     config.Autograde.autograde_preprocessors = [
-        execute.GuardedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
-        AssignLatePenalties, CheckCellMetadata,
+        execute.GuardedExecute,
+        IgnorePattern,
+        ClearMetadataPreprocessor,
+        LimitOutput,
+        SaveAutoGrades,
+        AssignLatePenalties,
+        CheckCellMetadata,
     ]
     coursedir = CourseDirectory(config=config)
     coursedir.assignment_id = setup.assignment
@@ -172,8 +185,15 @@ def _collect_scores(setup: Setup, task: Task, url: str, state: execute.RunState,
             by_id = {g.name: g for g in nb.grades} if nb is not None else {}
             for grade_id, points in expected.items():
                 grade = by_id.get(grade_id)
-                entry = {"notebook": name, "grade_id": grade_id, "max_score": points, "auto_score": 0.0,
-                         "needs_manual_grade": False, "passed": None, "reason": ""}
+                entry = {
+                    "notebook": name,
+                    "grade_id": grade_id,
+                    "max_score": points,
+                    "auto_score": 0.0,
+                    "needs_manual_grade": False,
+                    "passed": None,
+                    "reason": "",
+                }
                 if grade_id in setup.test_ids[name]:
                     verdict = state.verdicts.get(grade_id) if graded else None
                     passed = bool(verdict and verdict["passed"])
@@ -183,7 +203,8 @@ def _collect_scores(setup: Setup, task: Task, url: str, state: execute.RunState,
                     entry["reason"] = "" if passed else (verdict or {}).get("reason") or "not graded"
                     if graded and nbgrader_score is not None and abs(nbgrader_score - entry["auto_score"]) > 1e-9:
                         result["problems"].append(
-                            f"{grade_id}: nbgrader's score {nbgrader_score} disagreed with the verified verdict")
+                            f"{grade_id}: nbgrader's score {nbgrader_score} disagreed with the verified verdict"
+                        )
                     if verdict and verdict.get("tamper"):
                         result["problems"].append(f"{grade_id}: {verdict['reason']} (scored 0)")
                 elif grade is not None and graded:
@@ -192,8 +213,9 @@ def _collect_scores(setup: Setup, task: Task, url: str, state: execute.RunState,
                 result["grades"].append(entry)
             if nb is not None and graded:
                 for comment in nb.comments:
-                    result["comments"].append({"notebook": name, "grade_id": comment.name,
-                                               "auto_comment": comment.auto_comment})
+                    result["comments"].append(
+                        {"notebook": name, "grade_id": comment.name, "auto_comment": comment.auto_comment}
+                    )
 
 
 def serve(tasks: Any, results: Any) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 import ipywidgets as w
 import numpy as np
 import pandas as pd
-from IPython.display import HTML, display
+from IPython.display import HTML
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -331,9 +331,7 @@ class ArgumentView(View):
             "material.</p>"
         )
         self.show_figure(self.fig)
-        self.detail_out.clear_output(wait=True)
-        with self.detail_out:
-            display(HTML(r["detail"]))
+        self.show(self.detail_out, HTML(r["detail"]))
 
     def layout(self) -> w.Widget:
         c = self.controls

@@ -15,7 +15,7 @@ from typing import Any
 import ipywidgets as w
 import matplotlib.pyplot as plt
 from IPython.core.interactiveshell import InteractiveShell
-from IPython.display import HTML, Image, display
+from IPython.display import HTML, Image
 from matplotlib.figure import Figure
 
 from brinkmanship.style import FIXED_LAYOUT_KEY, alt_text, figure_png, figure_title
@@ -105,14 +105,22 @@ class View:
     def show(out: w.Output, *objs: Any) -> None:
         """Replace an output area's content with ``objs``.
 
-        Without an IPython shell (plain pytest, benchmarks) there is nowhere to display to, and IPython
-        would print the objects' text form to stdout instead: skip it. Results are computed either way.
+        The rendered outputs are written straight into the widget's ``outputs`` state (as ipywidgets'
+        ``append_display_data`` does) instead of capturing ``display`` calls with ``with out:``. Capturing
+        makes headless runners (nbclient, nbgrader) wait out their whole cell timeout now and then
+        (jupyter/nbclient#312; measured here: 30 s stalls with a 30 s timeout under load); a state update does
+        not. Without an IPython shell (plain pytest, benchmarks) there is nowhere to display to: skip it.
+        Results are computed either way.
         """
         if not InteractiveShell.initialized():
             return
-        out.clear_output(wait=True)
-        with out:
-            display(*objs)
+        formatter = InteractiveShell.instance().display_formatter
+        outputs = []
+        for obj in objs:
+            data, metadata = formatter.format(obj)
+            if data:
+                outputs.append({"output_type": "display_data", "data": data, "metadata": metadata})
+        out.outputs = tuple(outputs)
 
     def layout(self) -> w.Widget:
         """The assembled widget; subclasses may override for a custom arrangement."""

@@ -8,7 +8,7 @@ import html
 from typing import Any
 
 import ipywidgets as w
-from IPython.display import HTML, display
+from IPython.display import HTML
 from matplotlib.figure import Figure
 
 from brinkmanship.game import ChickenPayoffs, analyse, matrix_table, p_war_figure
@@ -89,13 +89,9 @@ class GameView(View):
 
     def render(self) -> None:
         self.status.value = self.result["summary"]
-        self.table_out.clear_output(wait=True)
-        with self.table_out:
-            display(HTML(matrix_html(self.result["table"])))
+        self.show(self.table_out, HTML(matrix_html(self.result["table"])))
         self.show_figure(self.result["figure"])
-        self.detail_out.clear_output(wait=True)
-        with self.detail_out:
-            display(HTML(NOTE))
+        self.show(self.detail_out, HTML(NOTE))
 
     def layout(self) -> w.Widget:
         us = [self.controls[n] for n, *_ in _SLIDERS[:3]]

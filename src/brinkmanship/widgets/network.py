@@ -12,7 +12,7 @@ from typing import Any
 import ipywidgets as w
 import numpy as np
 import pandas as pd
-from IPython.display import HTML, display
+from IPython.display import HTML
 from matplotlib.collections import LineCollection
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
@@ -287,9 +287,7 @@ class NetworkView(View):
             f"{len(table)} actor(s) with at least one tie.</p>"
         )
         self.show_figure(self.fig)
-        self.table_out.clear_output(wait=True)
-        with self.table_out:
-            display(HTML(centrality_html(table)))
+        self.show(self.table_out, HTML(centrality_html(table)))
 
     def layout(self) -> w.Widget:
         c = self.controls
