@@ -43,6 +43,8 @@ def test_make_lab_serves_the_course(repo_root: Path, tmp_path: Path) -> None:
     env = dict(os.environ)
     for var in ("JUPYTER_CONFIG_DIR", "JUPYTER_RUNTIME_DIR", "JUPYTERLAB_SETTINGS_DIR", "JUPYTERLAB_WORKSPACES_DIR"):
         env[var] = str(tmp_path / var.lower())
+    # the formgrader call below opens the gradebook: keep it out of the repository
+    env["BRINKMANSHIP_DB_URL"] = f"sqlite:///{tmp_path / 'gradebook.db'}"
     log = (tmp_path / "lab.log").open("w")
     proc = subprocess.Popen(
         ["make", "lab", f"LAB_PORT={port}", f"LAB_ARGS=--no-browser --IdentityProvider.token={token}"],
@@ -72,6 +74,7 @@ def test_make_lab_serves_the_course(repo_root: Path, tmp_path: Path) -> None:
         # nbgrader's formgrader is served from the course root (nbgrader_config.py is found)
         formgrader, _ = _get(f"{base}/formgrader/api/assignments?token={token}")
         assert formgrader == 200
+        assert (tmp_path / "gradebook.db").is_file()
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
