@@ -14,8 +14,9 @@ def test_leading_zeros_matter() -> None:
     assert cameo.goldstein("010") == 0.0
 
 
-@pytest.mark.parametrize(("code", "quad"), [("057", 1), ("0871", 2), ("1312", 3), ("145", 3), ("163", 4),
-                                             ("195", 4), ("200", 4)])
+@pytest.mark.parametrize(
+    ("code", "quad"), [("057", 1), ("0871", 2), ("1312", 3), ("145", 3), ("163", 4), ("195", 4), ("200", 4)]
+)
 def test_quad_class(code: str, quad: int) -> None:
     assert cameo.quad_class(code) == quad
 
@@ -33,7 +34,11 @@ def test_bad_codes_raise(bad: object) -> None:
 
 def test_every_event_is_coded_consistently(tables: dict) -> None:
     events = tables["events"]
-    wrong = [(r.event_id, r.cameo_code, r.goldstein) for r in events.itertuples()
-             if r.goldstein != cameo.goldstein(r.cameo_code) or r.quad_class != cameo.quad_class(r.cameo_code)
-             or r.cameo_root != cameo.root(r.cameo_code)]
+    wrong = [
+        (r.event_id, r.cameo_code, r.goldstein)
+        for r in events.itertuples()
+        if r.goldstein != cameo.goldstein(r.cameo_code)
+        or r.quad_class != cameo.quad_class(r.cameo_code)
+        or r.cameo_root != cameo.root(r.cameo_code)
+    ]
     assert wrong == []

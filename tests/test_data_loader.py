@@ -99,12 +99,11 @@ def test_unknown_footnote_in_a_list_column(broken_datasets: Path) -> None:
 def test_missing_column(broken_datasets: Path) -> None:
     def drop(header, body):
         i = header.index("confidence")
-        return header[:i] + header[i + 1:], [r[:i] + r[i + 1:] for r in body]
+        return header[:i] + header[i + 1 :], [r[:i] + r[i + 1 :] for r in body]
 
     _rewrite(broken_datasets / "relations.csv", drop)
     err = _error(broken_datasets)
-    assert (err.file, err.line, err.column, err.rule) == ("relations.csv", 1, "confidence",
-                                                          "schema: required column")
+    assert (err.file, err.line, err.column, err.rule) == ("relations.csv", 1, "confidence", "schema: required column")
     assert "the header has no column 'confidence'" in str(err)
 
 
@@ -159,16 +158,20 @@ def test_ragged_row_and_bad_boolean(broken_datasets: Path) -> None:
     _set_cell(broken_datasets / "sources.csv", 0, "self_citation", "yes")
     problems = _error(broken_datasets).problems
     assert any(p.file == "events.csv" and p.line == 4 and p.rule == "row length" for p in problems)
-    assert any(p.file == "sources.csv" and p.column == "self_citation" and p.rule == "type: boolean"
-               and "'yes' is not true or false" in p.message for p in problems)
+    assert any(
+        p.file == "sources.csv"
+        and p.column == "self_citation"
+        and p.rule == "type: boolean"
+        and "'yes' is not true or false" in p.message
+        for p in problems
+    )
 
 
 def test_missing_file_and_bad_encoding(broken_datasets: Path) -> None:
     (broken_datasets / "strategies.csv").unlink()
     (broken_datasets / "claim_links.csv").write_bytes(b"link_id,from_claim\n\xff\xfe\n")
     problems = _error(broken_datasets).problems
-    assert any(p.file == "strategies.csv" and p.rule == "file" and "file not found" in p.message
-               for p in problems)
+    assert any(p.file == "strategies.csv" and p.rule == "file" and "file not found" in p.message for p in problems)
     assert any(p.file == "claim_links.csv" and p.rule == "encoding: utf-8" for p in problems)
 
 

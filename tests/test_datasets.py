@@ -22,19 +22,47 @@ from brinkmanship import cameo, citations, data
 # --- reference values (facts_figures.md / facts_report.md / domain_conventions.md) ------------------------
 
 # domain_conventions.md section 2: Correlates of War state numbers.
-COW = {"usa": 2, "irn": 630, "irq": 645, "syr": 652, "lbn": 660, "isr": 666, "sau": 670, "yem": 679,
-       "are": 696, "ukr": 369, "gbr": 200, "fra": 220, "deu": 255, "rus": 365, "chn": 710}
+COW = {
+    "usa": 2,
+    "irn": 630,
+    "irq": 645,
+    "syr": 652,
+    "lbn": 660,
+    "isr": 666,
+    "sau": 670,
+    "yem": 679,
+    "are": 696,
+    "ukr": 369,
+    "gbr": 200,
+    "fra": 220,
+    "deu": 255,
+    "rus": 365,
+    "chn": 710,
+}
 # domain_conventions.md section 1: ACLED event types and their sub-event types.
 ACLED = {
     "Battles": {"Armed clash", "Government regains territory", "Non-state actor overtakes territory"},
-    "Explosions/Remote violence": {"Chemical weapon", "Air/drone strike", "Suicide bomb", "Grenade",
-                                   "Shelling/artillery/missile attack", "Remote explosive/landmine/IED"},
+    "Explosions/Remote violence": {
+        "Chemical weapon",
+        "Air/drone strike",
+        "Suicide bomb",
+        "Grenade",
+        "Shelling/artillery/missile attack",
+        "Remote explosive/landmine/IED",
+    },
     "Violence against civilians": {"Sexual violence", "Attack", "Abduction/forced disappearance"},
     "Protests": {"Peaceful protest", "Protest with intervention", "Excessive force against protesters"},
     "Riots": {"Violent demonstration", "Mob violence"},
-    "Strategic developments": {"Agreement", "Arrests", "Change to group/activity", "Disrupted weapons use",
-                               "Headquarters or base established", "Looting/property destruction",
-                               "Non-violent transfer of territory", "Other"},
+    "Strategic developments": {
+        "Agreement",
+        "Arrests",
+        "Change to group/activity",
+        "Disrupted weapons use",
+        "Headquarters or base established",
+        "Looting/property destruction",
+        "Non-violent transfer of territory",
+        "Other",
+    },
 }
 SELF_CITATIONS = {1, 5, 13, 14, 19}  # facts_figures.md C: footnotes by Dorsey himself (5 of 24)
 OWN_MATERIAL = SELF_CITATIONS | {20}  # ... plus his own unpublished interview, fn 20
@@ -44,22 +72,22 @@ ARTICLE_START, ARTICLE_END = pd.Timestamp("2015-07-14"), pd.Timestamp("2020-03-3
 
 # facts_report.md "Where the article is disputed": event id -> words its `disputed` note must contain.
 DISPUTED_EVENTS = {
-    "E04": ["18 months", "mid-2019", "12 months"],    # inconsistent dating of Iran's switch
-    "E05": ["Iran", "denied", "no culprit"],          # Fujairah attribution
-    "E06": ["Iran", "denied", "Jask"],                # Gulf of Oman tankers: attribution and place
-    "E07": ["airspace"],                              # Global Hawk position
-    "E08": ["permanent", "embed"],                    # Russian proposal framing
-    "E09": ["fn 18", "Tahnoun"],                      # UAE outreach source mismatch
-    "E11": ["Houthis", "Iran", "denied"],             # Abqaiq attribution
+    "E04": ["18 months", "mid-2019", "12 months"],  # inconsistent dating of Iran's switch
+    "E05": ["Iran", "denied", "no culprit"],  # Fujairah attribution
+    "E06": ["Iran", "denied", "Jask"],  # Gulf of Oman tankers: attribution and place
+    "E07": ["airspace"],  # Global Hawk position
+    "E08": ["permanent", "embed"],  # Russian proposal framing
+    "E09": ["fn 18", "Tahnoun"],  # UAE outreach source mismatch
+    "E11": ["Houthis", "Iran", "denied"],  # Abqaiq attribution
     "E13": ["fn 18"],
-    "E15": ["November 2019", "February"],             # the two vessels' timing
-    "E16": ["Kataib Hezbollah", "Islamic State"],     # K-1 attribution
-    "E22": ["Single source", "Riyadh had denied"],    # Saudi-message claim
+    "E15": ["November 2019", "February"],  # the two vessels' timing
+    "E16": ["Kataib Hezbollah", "Islamic State"],  # K-1 attribution
+    "E22": ["Single source", "Riyadh had denied"],  # Saudi-message claim
     "E29": ["November 2019"],
-    "E30": ["missiles", "rockets"],                   # 'missiles' vs rockets
-    "E33": ["Riyadh", "Yanbu"],                       # the Riyadh target
-    "C03": ["ASMLA", "Islamic State"],                # Ahvaz claims
-    "L11": ["18 April", "19 April"],                  # Israeli strike date
+    "E30": ["missiles", "rockets"],  # 'missiles' vs rockets
+    "E33": ["Riyadh", "Yanbu"],  # the Riyadh target
+    "C03": ["ASMLA", "Islamic State"],  # Ahvaz claims
+    "L11": ["18 April", "19 April"],  # Israeli strike date
 }
 # facts_report.md disputed/imprecise points -> words an objection claim must contain (any one objection).
 OBJECTION_TOPICS = {
@@ -86,6 +114,7 @@ OBJECTION_TOPICS = {
 
 # --- helpers -----------------------------------------------------------------------------------------------
 
+
 def _items(value: object) -> list[str]:
     return [] if pd.isna(value) or str(value) == "" else str(value).split(";")
 
@@ -110,6 +139,7 @@ def _schema(datasets_dir: Path) -> dict:
 
 # --- schema and references ------------------------------------------------------------------------------
 
+
 def test_package_is_valid_frictionless(datasets_dir: Path) -> None:
     from frictionless import Package
 
@@ -124,8 +154,9 @@ def test_loader_finds_no_problem(datasets_dir: Path) -> None:
 def test_every_list_reference_resolves(datasets_dir: Path) -> None:
     """Re-checks x-list-reference with plain csv, independently of brinkmanship.data."""
     schema = _schema(datasets_dir)
-    tables = {r["name"]: list(csv.DictReader((datasets_dir / r["path"]).open(encoding="utf-8")))
-              for r in schema["resources"]}
+    tables = {
+        r["name"]: list(csv.DictReader((datasets_dir / r["path"]).open(encoding="utf-8"))) for r in schema["resources"]
+    }
     checked = 0
     for resource in schema["resources"]:
         for field in resource["schema"]["fields"]:
@@ -143,8 +174,9 @@ def test_every_list_reference_resolves(datasets_dir: Path) -> None:
 
 def test_every_foreign_key_resolves(datasets_dir: Path) -> None:
     schema = _schema(datasets_dir)
-    tables = {r["name"]: list(csv.DictReader((datasets_dir / r["path"]).open(encoding="utf-8")))
-              for r in schema["resources"]}
+    tables = {
+        r["name"]: list(csv.DictReader((datasets_dir / r["path"]).open(encoding="utf-8"))) for r in schema["resources"]
+    }
     for resource in schema["resources"]:
         for fk in resource["schema"].get("foreignKeys", []):
             col, ref = fk["fields"][0], fk["reference"]
@@ -154,9 +186,15 @@ def test_every_foreign_key_resolves(datasets_dir: Path) -> None:
 
 
 def test_ids_are_unique(tables: dict) -> None:
-    keys = {"events": "event_id", "actors": "actor_id", "relations": "relation_id",
-            "strategies": "strategy_id", "sources": "footnote", "claims": "claim_id",
-            "claim_links": "link_id"}
+    keys = {
+        "events": "event_id",
+        "actors": "actor_id",
+        "relations": "relation_id",
+        "strategies": "strategy_id",
+        "sources": "footnote",
+        "claims": "claim_id",
+        "claim_links": "link_id",
+    }
     for name, key in keys.items():
         dupes = tables[name][key][tables[name][key].duplicated()].tolist()
         assert not dupes, f"{name}: duplicate {key} {dupes}"
@@ -192,10 +230,12 @@ def test_readme_documents_every_column(datasets_dir: Path) -> None:
 
 # --- events -----------------------------------------------------------------------------------------------
 
+
 def test_fact_sheet_ids_all_present(tables: dict) -> None:
     ids = set(tables["events"]["event_id"])
-    expected = {f"E{i:02d}" for i in range(1, 36)} | {f"C{i:02d}" for i in range(1, 6)} \
-        | {f"L{i:02d}" for i in range(1, 21)}
+    expected = (
+        {f"E{i:02d}" for i in range(1, 36)} | {f"C{i:02d}" for i in range(1, 6)} | {f"L{i:02d}" for i in range(1, 21)}
+    )
     assert expected <= ids
 
 
@@ -238,8 +278,9 @@ def test_in_article_events_cite_footnote_or_section(tables: dict) -> None:
 def test_in_article_flags_follow_fact_sheet(tables: dict) -> None:
     # facts_report.md: 34 fact-sheet rows are in the article; E12, E24, C02-C05 and all L rows are not.
     ev = tables["events"].set_index("event_id")
-    sheet = [f"E{i:02d}" for i in range(1, 36)] + [f"C{i:02d}" for i in range(1, 6)] + [f"L{i:02d}" for i in
-                                                                                         range(1, 21)]
+    sheet = (
+        [f"E{i:02d}" for i in range(1, 36)] + [f"C{i:02d}" for i in range(1, 6)] + [f"L{i:02d}" for i in range(1, 21)]
+    )
     assert int(ev.loc[sheet, "in_article"].sum()) == 34
     assert not ev.loc[["E12", "E24", "C02", "C03", "C04", "C05"], "in_article"].any()
 
@@ -280,13 +321,34 @@ def test_coordinates_come_in_pairs(tables: dict) -> None:
 
 def test_key_dates_from_fact_sheet(tables: dict) -> None:
     ev = tables["events"].set_index("event_id")["date"].dt.strftime("%Y-%m-%d")
-    expected = {"E01": "2015-07-14", "E02": "2018-05-08", "E04": "2019-05-08", "E05": "2019-05-12",
-                "E06": "2019-06-13", "E07": "2019-06-20", "E08": "2019-07-23", "E09": "2019-07-30",
-                "E11": "2019-09-14", "E14": "2019-10-28", "E15": "2019-11-25", "E16": "2019-12-27",
-                "E17": "2019-12-29", "E18": "2019-12-31", "E19": "2020-01-03", "E21": "2020-01-03",
-                "E26": "2020-01-08", "E27": "2020-01-08", "E29": "2020-02-09", "E30": "2020-02-16",
-                "E33": "2020-02-21", "E34": "2020-02-21", "L01": "2020-03-11", "L07": "2023-03-10",
-                "L14": "2024-12-08", "L16": "2025-06-22"}
+    expected = {
+        "E01": "2015-07-14",
+        "E02": "2018-05-08",
+        "E04": "2019-05-08",
+        "E05": "2019-05-12",
+        "E06": "2019-06-13",
+        "E07": "2019-06-20",
+        "E08": "2019-07-23",
+        "E09": "2019-07-30",
+        "E11": "2019-09-14",
+        "E14": "2019-10-28",
+        "E15": "2019-11-25",
+        "E16": "2019-12-27",
+        "E17": "2019-12-29",
+        "E18": "2019-12-31",
+        "E19": "2020-01-03",
+        "E21": "2020-01-03",
+        "E26": "2020-01-08",
+        "E27": "2020-01-08",
+        "E29": "2020-02-09",
+        "E30": "2020-02-16",
+        "E33": "2020-02-21",
+        "E34": "2020-02-21",
+        "L01": "2020-03-11",
+        "L07": "2023-03-10",
+        "L14": "2024-12-08",
+        "L16": "2025-06-22",
+    }
     wrong = {k: (ev[k], v) for k, v in expected.items() if ev[k] != v}
     assert not wrong
 
@@ -324,6 +386,7 @@ def test_unattributed_attacks_use_placeholder_actor(tables: dict) -> None:
 
 # --- actors and relations ---------------------------------------------------------------------------------
 
+
 def test_states_carry_cow_codes_from_conventions(tables: dict) -> None:
     ac = tables["actors"].set_index("actor_id")
     for actor, cow in COW.items():
@@ -360,8 +423,16 @@ def test_succession_and_command_dated(tables: dict) -> None:
     assert one("muhandis", "commands", "kh")["valid_to"] == KILLING
     assert one("chn", "mediates", "sau")["valid_from"] == pd.Timestamp("2023-03-10")
     assert len(rel[(rel["source_id"] == "irq") & (rel["relation"] == "mediates")]) >= 2
-    assert set(rel["relation"].astype(str)) == {"sponsors", "proxy_of", "ally", "adversary", "mediates",
-                                                "commands", "succeeds", "member_of"}
+    assert set(rel["relation"].astype(str)) == {
+        "sponsors",
+        "proxy_of",
+        "ally",
+        "adversary",
+        "mediates",
+        "commands",
+        "succeeds",
+        "member_of",
+    }
 
 
 def test_relations_have_dates_in_order(tables: dict) -> None:
@@ -372,10 +443,19 @@ def test_relations_have_dates_in_order(tables: dict) -> None:
 
 # --- strategies --------------------------------------------------------------------------------------------
 
+
 def test_strategies_named_in_brief_exist(tables: dict) -> None:
     ids = set(tables["strategies"]["strategy_id"])
-    assert {"strategic_patience", "calibrated_escalation", "maximum_pressure", "asymmetric_proxy_warfare",
-            "destabilisation_militants", "multilateral_security", "contain_confront", "regime_change"} <= ids
+    assert {
+        "strategic_patience",
+        "calibrated_escalation",
+        "maximum_pressure",
+        "asymmetric_proxy_warfare",
+        "destabilisation_militants",
+        "multilateral_security",
+        "contain_confront",
+        "regime_change",
+    } <= ids
 
 
 def test_strategic_patience_dating_problem_recorded(tables: dict) -> None:
@@ -395,6 +475,7 @@ def test_every_strategy_is_used_by_events_or_documented(tables: dict) -> None:
 
 
 # --- sources -----------------------------------------------------------------------------------------------
+
 
 def test_all_24_footnotes(tables: dict) -> None:
     src = tables["sources"]
@@ -465,8 +546,7 @@ def test_citation_files_are_fresh(datasets_dir: Path, tables: dict, tmp_path: Pa
 def test_csl_json_shape(tables: dict) -> None:
     items = citations.to_csl_json(tables["sources"])
     assert [i["id"] for i in items] == [f"fn{n:02d}" for n in range(1, 25)]
-    allowed = {"id", "type", "title", "container-title", "issued", "author", "publisher", "URL", "note",
-               "custom"}
+    allowed = {"id", "type", "title", "container-title", "issued", "author", "publisher", "URL", "note", "custom"}
     for item in items:
         assert set(item) <= allowed
         assert item["custom"]["admiralty"][0] in "ABCDEF" and item["custom"]["admiralty"][1] in "123456"
@@ -502,11 +582,11 @@ def test_write_citation_files_roundtrip(datasets_dir: Path, tmp_path: Path) -> N
 
 # --- argument map ------------------------------------------------------------------------------------------
 
+
 def test_one_thesis_and_kinds_match_ids(tables: dict) -> None:
     cl = tables["claims"]
     assert cl[cl["kind"] == "thesis"]["claim_id"].tolist() == ["T01"]
-    prefix = {"thesis": "T", "claim": "C", "premise": "P", "evidence": "V", "prediction": "F",
-              "objection": "O"}
+    prefix = {"thesis": "T", "claim": "C", "premise": "P", "evidence": "V", "prediction": "F", "objection": "O"}
     assert (cl["claim_id"].str[0] == cl["kind"].astype(str).map(prefix)).all()
 
 

@@ -48,7 +48,12 @@ def test_make_lab_serves_the_course(repo_root: Path, tmp_path: Path) -> None:
     log = (tmp_path / "lab.log").open("w")
     proc = subprocess.Popen(
         ["make", "lab", f"LAB_PORT={port}", f"LAB_ARGS=--no-browser --IdentityProvider.token={token}"],
-        cwd=repo_root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        cwd=repo_root,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline, status = time.monotonic() + 90, None

@@ -17,12 +17,24 @@ def _tiny_source_notebook() -> nbformat.NotebookNode:
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
     answer = nbformat.v4.new_code_cell("### BEGIN SOLUTION\nanswer = 42\n### END SOLUTION")
-    answer.metadata["nbgrader"] = {"grade": False, "solution": True, "locked": False, "grade_id": "q1_answer",
-                                   "schema_version": 3}
+    answer.metadata["nbgrader"] = {
+        "grade": False,
+        "solution": True,
+        "locked": False,
+        "grade_id": "q1_answer",
+        "schema_version": 3,
+    }
     test = nbformat.v4.new_code_cell(
-        "assert isinstance(answer, int)\n### BEGIN HIDDEN TESTS\nassert answer == 42\n### END HIDDEN TESTS")
-    test.metadata["nbgrader"] = {"grade": True, "solution": False, "locked": True, "grade_id": "q1_test",
-                                 "points": 1, "schema_version": 3}
+        "assert isinstance(answer, int)\n### BEGIN HIDDEN TESTS\nassert answer == 42\n### END HIDDEN TESTS"
+    )
+    test.metadata["nbgrader"] = {
+        "grade": True,
+        "solution": False,
+        "locked": True,
+        "grade_id": "q1_test",
+        "points": 1,
+        "schema_version": 3,
+    }
     nb.cells = [nbformat.v4.new_markdown_cell("# Tiny"), answer, test]
     return nb
 
@@ -47,8 +59,9 @@ def test_gradebook_is_git_ignored(repo_root: Path) -> None:
 def test_generate_assignment_reads_solutions_writes_assignments(nb_course: Path) -> None:
     (nb_course / "solutions" / "tiny").mkdir()
     nbformat.write(_tiny_source_notebook(), nb_course / "solutions" / "tiny" / "tiny.ipynb")
-    run = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", "tiny"], cwd=nb_course,
-                         capture_output=True, text=True)
+    run = subprocess.run(
+        [sys.executable, "-m", "nbgrader", "generate_assignment", "tiny"], cwd=nb_course, capture_output=True, text=True
+    )
     assert run.returncode == 0, run.stderr
     released = nb_course / "assignments" / "tiny" / "tiny.ipynb"
     assert released.is_file()

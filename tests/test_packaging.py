@@ -18,8 +18,12 @@ pytestmark = pytest.mark.slow
 def wheel(repo_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("dist")
     # --no-isolation: build offline with the hatchling pinned in the test environment
-    subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out), str(repo_root)],
-                   check=True, capture_output=True, text=True)
+    subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out), str(repo_root)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     (whl,) = out.glob("brinkmanship-*.whl")
     return whl
 
@@ -39,8 +43,12 @@ def test_fresh_venv_with_the_wheel_loads_data(wheel: Path, tmp_path: Path) -> No
     py = venv / "bin" / "python"
     # Reuse the already-installed third-party dependencies (no download), but not the editable brinkmanship:
     # a .pth line adds the directory to sys.path without running the editable hook inside it.
-    target_site = subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                                 check=True, capture_output=True, text=True).stdout.strip()
+    target_site = subprocess.run(
+        [str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     Path(target_site, "course_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     subprocess.run([str(py), "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", str(wheel)], check=True)
     env = {k: v for k, v in os.environ.items() if k != "BRINKMANSHIP_DATA_DIR"}
@@ -57,7 +65,8 @@ def test_fresh_venv_with_the_wheel_loads_data(wheel: Path, tmp_path: Path) -> No
     assert data_dir == str(Path(target_site) / "brinkmanship" / "datasets")
     n_events, n_sources = map(int, counts.split())
     assert n_events > 0 and n_sources == 24
-    cli = subprocess.run([str(venv / "bin" / "brinkmanship"), "validate-data"], cwd=tmp_path, env=env,
-                         capture_output=True, text=True)
+    cli = subprocess.run(
+        [str(venv / "bin" / "brinkmanship"), "validate-data"], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
     assert cli.returncode == 0, cli.stderr
     assert "sources" in cli.stdout and "24 rows" in cli.stdout

@@ -8,8 +8,13 @@ from pathlib import Path
 
 
 def _tracked_and_new(repo_root: Path) -> list[Path]:
-    out = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=repo_root,
-                         capture_output=True, text=True, check=True).stdout.split()
+    out = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=repo_root,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     return [repo_root / p for p in out if (repo_root / p).is_file()]
 
 

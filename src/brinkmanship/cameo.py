@@ -11,15 +11,33 @@ from __future__ import annotations
 GOLDSTEIN_SOURCE = "http://gdeltproject.org/data/lookups/CAMEO.goldsteinscale.txt"
 
 ROOT_LABELS: dict[str, str] = {
-    "01": "Make public statement", "02": "Appeal", "03": "Express intent to cooperate", "04": "Consult",
-    "05": "Engage in diplomatic cooperation", "06": "Engage in material cooperation", "07": "Provide aid",
-    "08": "Yield", "09": "Investigate", "10": "Demand", "11": "Disapprove", "12": "Reject", "13": "Threaten",
-    "14": "Protest", "15": "Exhibit force posture", "16": "Reduce relations", "17": "Coerce", "18": "Assault",
-    "19": "Fight", "20": "Use unconventional mass violence",
+    "01": "Make public statement",
+    "02": "Appeal",
+    "03": "Express intent to cooperate",
+    "04": "Consult",
+    "05": "Engage in diplomatic cooperation",
+    "06": "Engage in material cooperation",
+    "07": "Provide aid",
+    "08": "Yield",
+    "09": "Investigate",
+    "10": "Demand",
+    "11": "Disapprove",
+    "12": "Reject",
+    "13": "Threaten",
+    "14": "Protest",
+    "15": "Exhibit force posture",
+    "16": "Reduce relations",
+    "17": "Coerce",
+    "18": "Assault",
+    "19": "Fight",
+    "20": "Use unconventional mass violence",
 }
 
 QUAD_LABELS: dict[int, str] = {
-    1: "verbal cooperation", 2: "material cooperation", 3: "verbal conflict", 4: "material conflict",
+    1: "verbal cooperation",
+    2: "material cooperation",
+    3: "verbal conflict",
+    4: "material conflict",
 }
 
 GOLDSTEIN: dict[str, float] = {

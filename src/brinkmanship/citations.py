@@ -34,8 +34,18 @@ _BIB_TYPE = {
     "personal_communication": "misc",
 }
 _REQUIRED = ("footnote", "csl_type", "title", "container_title", "issued", "issued_precision")
-_BIB_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-                "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+_BIB_SPECIAL = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
 
 
 def _text(value: Any) -> str:
@@ -108,8 +118,9 @@ def to_csl_json(sources_df: pd.DataFrame) -> list[dict[str, Any]]:
             if _text(row.get(column)):
                 item[key] = _text(row.get(column))
         grade = _admiralty(row)
-        item["note"] = f"Dorsey (2020) footnote {n}. Course Admiralty grade {grade}: " \
-                       f"{_text(row.get('admiralty_rationale'))}"
+        item["note"] = (
+            f"Dorsey (2020) footnote {n}. Course Admiralty grade {grade}: {_text(row.get('admiralty_rationale'))}"
+        )
         item["custom"] = {
             "footnote": n,
             "source_type": _text(row.get("source_type")),

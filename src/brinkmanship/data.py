@@ -102,8 +102,9 @@ def load_schema(directory: Path | None = None) -> dict[str, Any]:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
-        raise DataValidationError([Problem("datapackage.json", exc.lineno, None, "json",
-                                           f"not valid JSON: {exc.msg}")]) from exc
+        raise DataValidationError(
+            [Problem("datapackage.json", exc.lineno, None, "json", f"not valid JSON: {exc.msg}")]
+        ) from exc
 
 
 def _resources(schema: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -121,8 +122,9 @@ def _read_rows(path: Path) -> tuple[list[str], list[list[str]]]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise DataValidationError([Problem(name, None, None, "encoding: utf-8",
-                                           f"not UTF-8 text (byte {exc.start})")]) from exc
+        raise DataValidationError(
+            [Problem(name, None, None, "encoding: utf-8", f"not UTF-8 text (byte {exc.start})")]
+        ) from exc
     rows = list(csv.reader(text.splitlines()))
     if not rows:
         raise DataValidationError([Problem(name, None, None, "header", "the file is empty: no header row")])
@@ -167,28 +169,44 @@ def _check_table(resource: dict[str, Any], directory: Path) -> tuple[pd.DataFram
     missing = [n for n in names if n not in header]
     extra = [h for h in header if h not in names]
     for n in missing:
-        problems.append(Problem(fname, 1, n, "schema: required column",
-                                f"the header has no column '{n}' (expected columns: {', '.join(names)})"))
+        problems.append(
+            Problem(
+                fname,
+                1,
+                n,
+                "schema: required column",
+                f"the header has no column '{n}' (expected columns: {', '.join(names)})",
+            )
+        )
     for h in extra:
-        problems.append(Problem(fname, 1, h, "schema: unknown column",
-                                f"column '{h}' is not described in datapackage.json"))
+        problems.append(
+            Problem(fname, 1, h, "schema: unknown column", f"column '{h}' is not described in datapackage.json")
+        )
     if problems:
         raise DataValidationError(problems)
     index = {h: i for i, h in enumerate(header)}
     pk = resource["schema"].get("primaryKey", [])
     pk_col = pk[0] if len(pk) == 1 else None
     columns: dict[str, list[Any]] = {n: [] for n in names}
-    seen: dict[str, dict[Any, int]] = {f["name"]: {} for f in fields
-                                       if f.get("constraints", {}).get("unique") or f["name"] == pk_col}
+    seen: dict[str, dict[Any, int]] = {
+        f["name"]: {} for f in fields if f.get("constraints", {}).get("unique") or f["name"] == pk_col
+    }
     for r, row in enumerate(rows):
         line = r + 2
         if not any(cell.strip() for cell in row):
             problems.append(Problem(fname, line, None, "blank row", "the row is empty; delete it"))
             continue
         if len(row) != len(header):
-            problems.append(Problem(fname, line, None, "row length",
-                                    f"the row has {len(row)} cells but the header has {len(header)} "
-                                    "(a stray or missing comma, or an unquoted comma inside a text)"))
+            problems.append(
+                Problem(
+                    fname,
+                    line,
+                    None,
+                    "row length",
+                    f"the row has {len(row)} cells but the header has {len(header)} "
+                    "(a stray or missing comma, or an unquoted comma inside a text)",
+                )
+            )
             continue
         row_id = f"{pk_col}={row[index[pk_col]]}" if pk_col else None
         for field in fields:
@@ -198,11 +216,11 @@ def _check_table(resource: dict[str, Any], directory: Path) -> tuple[pd.DataFram
             value: Any = None
             if raw.strip() == "":
                 if cons.get("required"):
-                    problems.append(Problem(fname, line, name, "required", "the cell is empty but required",
-                                            row_id))
+                    problems.append(Problem(fname, line, name, "required", "the cell is empty but required", row_id))
             elif raw != raw.strip():
-                problems.append(Problem(fname, line, name, "whitespace",
-                                        f"'{raw}' has spaces at its start or end", row_id))
+                problems.append(
+                    Problem(fname, line, name, "whitespace", f"'{raw}' has spaces at its start or end", row_id)
+                )
             else:
                 try:
                     value = _convert(raw, ftype)
@@ -212,33 +230,41 @@ def _check_table(resource: dict[str, Any], directory: Path) -> tuple[pd.DataFram
                     problems.extend(_check_constraints(value, raw, cons, fname, line, name, row_id))
                     if name in seen:
                         if value in seen[name]:
-                            problems.append(Problem(fname, line, name, "unique",
-                                                    f"'{raw}' already appears on line {seen[name][value]}",
-                                                    row_id))
+                            problems.append(
+                                Problem(
+                                    fname,
+                                    line,
+                                    name,
+                                    "unique",
+                                    f"'{raw}' already appears on line {seen[name][value]}",
+                                    row_id,
+                                )
+                            )
                         else:
                             seen[name][value] = line
             columns[name].append(value)
     frame = _typed_frame(fields, columns)
-    frame.attrs["lines"] = [r + 2 for r, row in enumerate(rows)
-                            if any(c.strip() for c in row) and len(row) == len(header)]
+    frame.attrs["lines"] = [
+        r + 2 for r, row in enumerate(rows) if any(c.strip() for c in row) and len(row) == len(header)
+    ]
     return frame, problems
 
 
-def _check_constraints(value: Any, raw: str, cons: dict[str, Any], fname: str, line: int, name: str,
-                       row_id: str | None) -> list[Problem]:
+def _check_constraints(
+    value: Any, raw: str, cons: dict[str, Any], fname: str, line: int, name: str, row_id: str | None
+) -> list[Problem]:
     out = []
     if "enum" in cons and value not in cons["enum"]:
         allowed = ", ".join(str(v) for v in cons["enum"])
         out.append(Problem(fname, line, name, "enum", f"'{raw}' is not one of: {allowed}", row_id))
     if "pattern" in cons and not re.fullmatch(cons["pattern"], raw):
-        out.append(Problem(fname, line, name, "pattern",
-                           f"'{raw}' does not match the pattern {cons['pattern']}", row_id))
+        out.append(
+            Problem(fname, line, name, "pattern", f"'{raw}' does not match the pattern {cons['pattern']}", row_id)
+        )
     if "minimum" in cons and value < cons["minimum"]:
-        out.append(Problem(fname, line, name, "minimum", f"{raw} is below the minimum {cons['minimum']}",
-                           row_id))
+        out.append(Problem(fname, line, name, "minimum", f"{raw} is below the minimum {cons['minimum']}", row_id))
     if "maximum" in cons and value > cons["maximum"]:
-        out.append(Problem(fname, line, name, "maximum", f"{raw} is above the maximum {cons['maximum']}",
-                           row_id))
+        out.append(Problem(fname, line, name, "maximum", f"{raw} is above the maximum {cons['maximum']}", row_id))
     return out
 
 
@@ -281,10 +307,16 @@ def _cross_checks(schema: dict[str, Any], frames: dict[str, pd.DataFrame]) -> li
             known = set(target.dropna().astype(str))
             for i, value in enumerate(frame[col]):
                 if pd.notna(value) and str(value) not in known:
-                    problems.append(Problem(
-                        fname, lines[i], col, f"foreign key -> {ref['resource']}.{ref['fields'][0]}",
-                        f"'{value}' is not a known {ref['fields'][0]} in {ref['resource']}.csv",
-                        _row_id(frame, pk, i)))
+                    problems.append(
+                        Problem(
+                            fname,
+                            lines[i],
+                            col,
+                            f"foreign key -> {ref['resource']}.{ref['fields'][0]}",
+                            f"'{value}' is not a known {ref['fields'][0]} in {ref['resource']}.csv",
+                            _row_id(frame, pk, i),
+                        )
+                    )
         for field in resource["schema"]["fields"]:
             ref = field.get(LIST_KEY)
             if not ref:
@@ -296,10 +328,16 @@ def _cross_checks(schema: dict[str, Any], frames: dict[str, pd.DataFrame]) -> li
                     continue
                 for item in str(value).split(ref.get("separator", ";")):
                     if item.strip() not in known:
-                        problems.append(Problem(
-                            fname, lines[i], col, f"list reference -> {ref['resource']}.{ref['field']}",
-                            f"item '{item}' is not a known {ref['field']} in {ref['resource']}.csv",
-                            _row_id(frame, pk, i)))
+                        problems.append(
+                            Problem(
+                                fname,
+                                lines[i],
+                                col,
+                                f"list reference -> {ref['resource']}.{ref['field']}",
+                                f"item '{item}' is not a known {ref['field']} in {ref['resource']}.csv",
+                                _row_id(frame, pk, i),
+                            )
+                        )
     return problems
 
 
@@ -325,8 +363,10 @@ def validate(directory: Path | str | None = None) -> list[Problem]:
 def _load(directory: Path, use_cache: bool = True) -> dict[str, pd.DataFrame]:
     schema = load_schema(directory)
     resources = _resources(schema)
-    stamp = tuple((directory / r["path"]).stat().st_mtime if (directory / r["path"]).exists() else -1.0
-                  for r in resources.values())
+    stamp = tuple(
+        (directory / r["path"]).stat().st_mtime if (directory / r["path"]).exists() else -1.0
+        for r in resources.values()
+    )
     key = (str(directory.resolve()), stamp)
     if use_cache and key in _CACHE:
         return _CACHE[key]

@@ -393,8 +393,11 @@ def source_age_figure(sources: pd.DataFrame, fig: Figure | None = None) -> Figur
         f"Dot plot of the article's {len(ages)} footnotes by the date of the cited source, one row per "
         f"footnote, marker shape and colour by source type. {before} of {len(ages)} sources predate the "
         f"killing on 3 January 2020 (dashed line)"
-        + (f"; {unsure} more dated only to the killing's own month could fall on either side and are not counted"
-           if unsure else "")
+        + (
+            f"; {unsure} more dated only to the killing's own month could fall on either side and are not counted"
+            if unsure
+            else ""
+        )
         + f". The oldest is fn {oldest} "
         f"({ages.at[oldest, 'issued']:%B %Y}, {ages.at[oldest, 'source_type'].replace('_', ' ')}); the "
         f"newest is fn {newest} ({ages.at[newest, 'issued']:%d %B %Y})."

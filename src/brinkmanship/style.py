@@ -16,8 +16,10 @@ OKABE_ITO: dict[str, str] = {
     "black": "#000000",
     "grey": "#999999",
 }
-PALETTE: list[str] = [OKABE_ITO[k] for k in ("blue", "vermillion", "bluish_green", "orange",
-                                               "reddish_purple", "sky_blue", "yellow", "black")]
+PALETTE: list[str] = [
+    OKABE_ITO[k]
+    for k in ("blue", "vermillion", "bluish_green", "orange", "reddish_purple", "sky_blue", "yellow", "black")
+]
 # Camp colours used everywhere a camp is drawn, so a learner sees the same side in the same colour.
 CAMP_COLOURS: dict[str, str] = {
     "us_camp": OKABE_ITO["blue"],

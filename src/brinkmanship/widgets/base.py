@@ -98,8 +98,11 @@ class View:
         # figures with hand-placed axes go out as ready PNG bytes (no tight-bbox pass); others as the inline
         # backend renders them
         shown = Image(data=figure_png(fig), format="png") if getattr(fig, FIXED_LAYOUT_KEY, False) else fig
-        self.show(self.figure_out, shown, HTML(f'<p class="brink-alt" role="note"><b>Figure: '
-                                             f"{_esc(figure_title(fig))}.</b> {_esc(text)}</p>"))
+        self.show(
+            self.figure_out,
+            shown,
+            HTML(f'<p class="brink-alt" role="note"><b>Figure: {_esc(figure_title(fig))}.</b> {_esc(text)}</p>'),
+        )
 
     @staticmethod
     def show(out: w.Output, *objs: Any) -> None:
@@ -125,8 +128,17 @@ class View:
     def layout(self) -> w.Widget:
         """The assembled widget; subclasses may override for a custom arrangement."""
         controls = [c for c in self.controls.values()]
-        return w.VBox([w.HTML(f"<h3>{_esc(self.title)}</h3>"), w.HBox(controls[:4]), w.HBox(controls[4:]),
-                       self.status, self.figure_out, self.table_out, self.detail_out])
+        return w.VBox(
+            [
+                w.HTML(f"<h3>{_esc(self.title)}</h3>"),
+                w.HBox(controls[:4]),
+                w.HBox(controls[4:]),
+                self.status,
+                self.figure_out,
+                self.table_out,
+                self.detail_out,
+            ]
+        )
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.layout()._repr_mimebundle_(**kwargs)
