@@ -28,6 +28,23 @@ def tables() -> dict:
     return data.load_all(REPO_ROOT / "datasets")
 
 
+@pytest.fixture(scope="module")
+def mini(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The small hand-computed world of tests/analysis_helpers.py, written as CSV and loaded by brinkmanship.data."""
+    from analysis_helpers import mini_tables
+
+    return mini_tables(tmp_path_factory.mktemp("mini"))
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Views and figure helpers open pyplot figures; close them so the suite does not pile them up."""
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
 @pytest.fixture
 def broken_datasets(tmp_path: Path) -> Path:
     """A writable copy of datasets/ to break on purpose."""

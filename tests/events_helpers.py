@@ -7,11 +7,12 @@ same dtypes as in the course.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from brinkmanship import data
 
 SCHEMA = Path(__file__).resolve().parents[1] / "datasets" / "datapackage.json"
 
@@ -165,32 +166,9 @@ SOURCES = [
 ]
 
 
-def _fields(resource: str) -> list[dict[str, Any]]:
-    pkg = json.loads(SCHEMA.read_text(encoding="utf-8"))
-    return next(r for r in pkg["resources"] if r["name"] == resource)["schema"]["fields"]
-
-
 def typed(resource: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """A frame with every schema column of ``resource``, typed like brinkmanship.data types it."""
-    cols: dict[str, pd.Series] = {}
-    for field in _fields(resource):
-        name, ftype = field["name"], field.get("type", "string")
-        values = [r.get(name) for r in rows]
-        enum = field.get("constraints", {}).get("enum")
-        if ftype == "date":
-            s = pd.to_datetime(pd.Series(values, dtype="object"))
-        elif ftype == "integer":
-            s = pd.Series(values, dtype="Int64")
-        elif ftype == "number":
-            s = pd.Series([float("nan") if v is None else v for v in values], dtype="float64")
-        elif ftype == "boolean":
-            s = pd.Series(values, dtype="boolean")
-        elif enum is not None:
-            s = pd.Series(pd.Categorical(values, categories=enum))
-        else:
-            s = pd.Series(values, dtype="string")
-        cols[name] = s
-    return pd.DataFrame(cols)
+    """A frame with every schema column of ``resource``, typed exactly as brinkmanship.data types it."""
+    return data.typed_frame(resource, rows, SCHEMA.parent)
 
 
 def tiny_tables() -> dict[str, pd.DataFrame]:

@@ -11,26 +11,13 @@ from __future__ import annotations
 
 import json
 
-import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
-from analysis_helpers import CLAIMS, LINKS, mini_tables, write_mini_datasets
+from analysis_helpers import CLAIMS, LINKS, write_mini_datasets
 
 from brinkmanship import argument, data
 from brinkmanship.style import alt_text, figure_title
 from brinkmanship.widgets import argument as argument_widget
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    """Views and figure helpers open pyplot figures; close them so the suite does not pile them up."""
-    yield
-    plt.close("all")
-
-
-@pytest.fixture(scope="module")
-def mini(tmp_path_factory):
-    return mini_tables(tmp_path_factory.mktemp("mini_argument"))
 
 
 @pytest.fixture(scope="module")

@@ -202,3 +202,11 @@ def test_cache_notices_an_edited_file(broken_datasets: Path) -> None:
 def test_split_list() -> None:
     s = pd.Series(["1;5", pd.NA, "16"], dtype="string")
     assert data.split_list(s).tolist() == [["1", "5"], [], ["16"]]
+
+
+def test_typed_frame_matches_loaded_dtypes(tables: dict) -> None:
+    records = [{"event_id": "E99", "date": "2020-01-03", "cameo_code": "036", "period": "article", "in_article": True}]
+    frame = data.typed_frame("events", records)
+    assert list(frame.columns) == list(tables["events"].columns)
+    assert frame.dtypes.astype(str).to_dict() == tables["events"].dtypes.astype(str).to_dict()
+    assert frame.loc[0, "cameo_code"] == "036" and frame.loc[0, "date"] == pd.Timestamp("2020-01-03")

@@ -7,27 +7,13 @@ from __future__ import annotations
 
 import math
 
-import matplotlib.pyplot as plt
 import networkx as nx
 import pandas as pd
 import pytest
-from analysis_helpers import mini_tables
 
 from brinkmanship import network
 from brinkmanship.style import CAMP_COLOURS, alt_text, figure_title
 from brinkmanship.widgets import network as network_widget
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    """Views and figure helpers open pyplot figures; close them so the suite does not pile them up."""
-    yield
-    plt.close("all")
-
-
-@pytest.fixture(scope="module")
-def mini(tmp_path_factory):
-    return mini_tables(tmp_path_factory.mktemp("mini_network"))
 
 
 @pytest.fixture(scope="module")

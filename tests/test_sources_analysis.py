@@ -7,25 +7,11 @@ fn4 think tank January 2020 (month only); fn5 own writing 2020-01-09 (= fn1); fn
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
-from analysis_helpers import mini_tables
 
 from brinkmanship import sources
 from brinkmanship.style import alt_text, figure_title
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    """Views and figure helpers open pyplot figures; close them so the suite does not pile them up."""
-    yield
-    plt.close("all")
-
-
-@pytest.fixture(scope="module")
-def mini(tmp_path_factory):
-    return mini_tables(tmp_path_factory.mktemp("mini_sources"))
 
 
 def test_counts_by_type_lists_all_types(mini):

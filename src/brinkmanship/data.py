@@ -34,6 +34,7 @@ __all__ = [
     "sources",
     "split_list",
     "strategies",
+    "typed_frame",
     "validate",
 ]
 
@@ -275,7 +276,8 @@ def _typed_frame(fields: list[dict[str, Any]], columns: dict[str, list[Any]]) ->
         values = columns[name]
         enum = field.get("constraints", {}).get("enum")
         if ftype == "date":
-            series = pd.to_datetime(pd.Series(values, dtype="object"), errors="coerce")
+            # one resolution whatever the input (date objects or ISO strings)
+            series = pd.to_datetime(pd.Series(values, dtype="object"), errors="coerce").astype("datetime64[s]")
         elif ftype == "integer":
             series = pd.Series(values, dtype="Int64")
         elif ftype == "number":
@@ -437,6 +439,17 @@ def claims(directory: Path | str | None = None) -> pd.DataFrame:
 def claim_links(directory: Path | str | None = None) -> pd.DataFrame:
     """Supports/attacks links between claims."""
     return _table("claim_links", directory)
+
+
+def typed_frame(table: str, records: Iterable[dict[str, Any]], directory: Path | str | None = None) -> pd.DataFrame:
+    """A DataFrame with ``table``'s schema columns and dtypes built from in-memory records.
+
+    For test fixtures and what-if copies that should look exactly like loaded data; it does not validate.
+    """
+    resource = _resources(load_schema(Path(directory) if directory else None))[table]
+    rows = list(records)
+    fields = resource["schema"]["fields"]
+    return _typed_frame(fields, {f["name"]: [r.get(f["name"]) for r in rows] for f in fields})
 
 
 def split_list(values: pd.Series | Iterable[Any], sep: str = ";") -> pd.Series:

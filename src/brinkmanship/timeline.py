@@ -19,6 +19,7 @@ from matplotlib.colors import Normalize
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
 
+from brinkmanship import cameo
 from brinkmanship.style import GOLDSTEIN_CMAP, OKABE_ITO, mark_fixed_layout, set_accessible
 
 PERIODS: tuple[str, ...] = ("context", "article", "later")
@@ -27,35 +28,9 @@ PERIOD_LABELS: dict[str, str] = {
     "article": "article (JCPOA to publication)",
     "later": "later (tests of the forecasts)",
 }
-QUAD_CLASSES: dict[int, str] = {
-    1: "verbal cooperation",
-    2: "material cooperation",
-    3: "verbal conflict",
-    4: "material conflict",
-}
-# CAMEO root categories (CAMEO manual 1.1b3), used to say in words what an event code means.
-CAMEO_ROOTS: dict[str, str] = {
-    "01": "make public statement",
-    "02": "appeal",
-    "03": "express intent to cooperate",
-    "04": "consult",
-    "05": "engage in diplomatic cooperation",
-    "06": "engage in material cooperation",
-    "07": "provide aid",
-    "08": "yield",
-    "09": "investigate",
-    "10": "demand",
-    "11": "disapprove",
-    "12": "reject",
-    "13": "threaten",
-    "14": "protest",
-    "15": "exhibit force posture",
-    "16": "reduce relations",
-    "17": "coerce",
-    "18": "assault",
-    "19": "fight",
-    "20": "use unconventional mass violence",
-}
+QUAD_CLASSES: dict[int, str] = cameo.QUAD_LABELS
+# CAMEO root categories in words (lower case, to sit inside sentences).
+CAMEO_ROOTS: dict[str, str] = {code: label.lower() for code, label in cameo.ROOT_LABELS.items()}
 ACLED_EVENT_TYPES: tuple[str, ...] = (
     "Battles",
     "Explosions/Remote violence",
