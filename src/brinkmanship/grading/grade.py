@@ -71,16 +71,14 @@ def prepare(
     duedate: str | None = None,
     also_hide: list[Path] | None = None,
 ) -> Setup:
-    """Fill the real gradebook (if any) and build the workers' private template with nbgrader."""
-    from nbgrader.api import Gradebook
+    """Build the workers' private template gradebook with nbgrader.
 
-    if real_db:
-        _protect(real_db)
-        generate(assignment, scratch / "real", db_url=real_db, duedate=duedate)
-        with Gradebook(real_db, "brinkmanship") as gb:
-            due = gb.find_assignment(assignment.name).duedate
-        duedate = due.isoformat() if due else duedate
-        shutil.rmtree(scratch / "real", ignore_errors=True)
+    The real gradebook is filled separately by :func:`fill_gradebook`, while the workers already grade:
+    only the merge of results needs it, and nbgrader's generate step runs a kernel for hashed autotests.
+    The due date already in the real gradebook (if any, and no ``duedate`` was given) goes into the template.
+    """
+    if real_db and not duedate:
+        duedate = _existing_duedate(real_db, assignment.name)
     template = generate(assignment, scratch / "template", duedate=duedate)
     support = scratch / "support"
     support.mkdir()
@@ -100,6 +98,25 @@ def prepare(
             {*private_paths(assignment.source_dir.parents[1], real_db), *(str(p.resolve()) for p in also_hide or [])}
         ),
     )
+
+
+def _existing_duedate(db_url: str, assignment: str) -> str | None:
+    from nbgrader.api import Gradebook, MissingEntry
+
+    _protect(db_url)
+    with Gradebook(db_url, "brinkmanship") as gb:
+        try:
+            due = gb.find_assignment(assignment).duedate
+        except MissingEntry:
+            return None
+    return due.isoformat() if due else None
+
+
+def fill_gradebook(assignment: Assignment, scratch: Path, real_db: str, duedate: str | None) -> None:
+    """Write the assignment (cells, points, due date) into the real gradebook with nbgrader's generate step."""
+    _protect(real_db)
+    generate(assignment, scratch / "real", db_url=real_db, duedate=duedate)
+    shutil.rmtree(scratch / "real", ignore_errors=True)
 
 
 def private_paths(root: Path, db_url: str | None) -> list[str]:
@@ -177,10 +194,19 @@ class Pool:
                 proc.kill()
 
 
-def run_tasks(setup: Setup, tasks: list[Task], pool: Pool | int, on_result: Any, progress: bool = True) -> list[str]:
+def run_tasks(
+    setup: Setup,
+    tasks: list[Task],
+    pool: Pool | int,
+    on_result: Any,
+    progress: bool = True,
+    while_grading: Any = None,
+) -> list[str]:
     """Grade ``tasks`` on a pool (or that many new workers), calling ``on_result`` here for each result.
 
     Start the pool before preparing the assignment: workers import nbgrader while the parent works.
+    ``while_grading`` runs here once the tasks are queued and before any result is handled (the real
+    gradebook is filled then, in parallel with the first submissions).
     """
     from tqdm import tqdm
 
@@ -191,6 +217,8 @@ def run_tasks(setup: Setup, tasks: list[Task], pool: Pool | int, on_result: Any,
     lost: list[str] = []
     for task in tasks:
         pool.tasks.put((setup, task))
+    if while_grading is not None:
+        while_grading()
     remaining, failures = len(tasks), 0
     bar = tqdm(
         total=len(tasks),
@@ -344,6 +372,8 @@ def grade(
         if tasks:  # start workers first: they import nbgrader while this process prepares the assignment
             pool = Pool(max(1, min(workers, len(tasks))))
             setup = prepare(assignment, scratch, limits, db_url, duedate, also_hide=[submissions])
+            # the real gradebook keeps its own due date unless --duedate sets a new one
+            due_for_book = duedate or _existing_duedate(db_url, assignment.name)
 
         book = Gradebook(db_url, "brinkmanship")
 
@@ -364,7 +394,18 @@ def grade(
             problems.extend({"student": result["student"], "reason": p} for p in result["problems"])
 
         try:
-            lost = run_tasks(setup, tasks, pool, on_result, progress) if tasks and pool else []
+            lost = (
+                run_tasks(
+                    setup,
+                    tasks,
+                    pool,
+                    on_result,
+                    progress,
+                    while_grading=lambda: fill_gradebook(assignment, scratch, db_url, due_for_book),
+                )
+                if tasks and pool
+                else []
+            )
         finally:
             book.close()
         problems += [
