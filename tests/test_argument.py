@@ -188,7 +188,7 @@ def test_real_map_has_a_thesis_and_flags(tables):
 def test_real_predictions_are_judged(tables):
     preds = argument.predictions(tables)
     assert len(preds) >= 3
-    assert set(preds["outcome"]) <= {"held", "partly_held", "did_not_hold", "undecided"}
+    assert set(preds["outcome"]) <= {"held", "partly_held", "did_not_hold", "too_early", "not_testable", "undecided"}
     assert preds["outcome_event_ids"].map(len).gt(0).all()
 
 

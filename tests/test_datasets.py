@@ -78,7 +78,7 @@ DISPUTED_EVENTS = {
     "E07": ["airspace"],  # Global Hawk position
     "E08": ["permanent", "embed"],  # Russian proposal framing
     "E09": ["fn 18", "Tahnoun"],  # UAE outreach source mismatch
-    "E11": ["Houthis", "Iran", "denied"],  # Abqaiq attribution
+    "E11": ["Houthis", "Iran", "denied", "UK, France and Germany"],  # Abqaiq attribution (+ facts_report_more N06)
     "E13": ["fn 18"],
     "E15": ["November 2019", "February"],  # the two vessels' timing
     "E16": ["Kataib Hezbollah", "Islamic State"],  # K-1 attribution
@@ -88,6 +88,12 @@ DISPUTED_EVENTS = {
     "E33": ["Riyadh", "Yanbu"],  # the Riyadh target
     "C03": ["ASMLA", "Islamic State"],  # Ahvaz claims
     "L11": ["18 April", "19 April"],  # Israeli strike date
+    # facts_report_more.md "What could not be confirmed" and the supplement's notes
+    "E53": ["midnight", "AP", "unclear"],  # N15: whether Iran's notice came before the launch
+    "L25": ["Israel", "no claim"],  # N17: Fakhrizadeh, Israel blamed by Iran
+    "L26": ["denied", "AFP"],  # N18: the first Baghdad round, denied by Riyadh at the time
+    "L45": ["Israel", "no one claimed"],  # N37: Haniyeh
+    "L54": ["Israel"],  # N46: the US-Houthi ceasefire did not cover attacks on Israel
 }
 # facts_report.md disputed/imprecise points -> words an objection claim must contain (any one objection).
 OBJECTION_TOPICS = {
@@ -469,9 +475,14 @@ def test_strategic_patience_dating_problem_recorded(tables: dict) -> None:
 
 def test_every_strategy_is_used_by_events_or_documented(tables: dict) -> None:
     used = set(tables["events"]["strategy_id"].dropna())
-    st = tables["strategies"]
-    assert used <= set(st["strategy_id"])
-    assert len(used) >= 8
+    st = tables["strategies"].set_index("strategy_id")
+    assert used <= set(st.index)
+    assert len(used) >= 7
+    # a strategy no event signals must say why in its notes (coding rule 8: no tag without a source)
+    for strategy_id in set(st.index) - used:
+        note = str(st.loc[strategy_id, "notes"])
+        assert "No event" in note or "no event" in note, f"{strategy_id}: unused and unexplained"
+    assert "destabilisation_militants" not in used  # no source ties an attack to US/Saudi backing
 
 
 # --- sources -----------------------------------------------------------------------------------------------
@@ -629,14 +640,18 @@ def test_predictions_have_outcomes_decided_by_later_events(tables: dict) -> None
     for _, row in pred.iterrows():
         ids = _items(row["outcome_event_ids"])
         assert ids and all(i.startswith("L") for i in ids), row["claim_id"]
+        sides = set(_items(row["evidence_for"])) | set(_items(row["evidence_against"]))
+        assert sides <= set(ids), f"{row['claim_id']}: evidence for/against must be among outcome_event_ids"
     others = cl[cl["kind"] != "prediction"]
     assert others["outcome"].isna().all() and others["outcome_event_ids"].isna().all()
-    # facts_report.md "How the forecasts held up"
+    assert others["evidence_for"].isna().all() and others["evidence_against"].isna().all()
+    # facts_report.md "How the forecasts held up", revised by facts_report_more.md "Forecast section"
     outcome = pred.set_index("claim_id")["outcome"].astype(str)
     assert outcome["F01"] == "held"  # proxy pressure continued (Camp Taji, Tower 22)
-    assert outcome["F02"] == "partly_held"  # Vienna talks opened, never concluded
+    assert outcome["F02"] == "partly_held"  # Vienna 2021-22 and five Oman-mediated rounds in 2025, no deal
+    assert outcome["F03"] == "partly_held"  # Raisi 2021 and the 2024 Majlis, but Pezeshkian won in July 2024
     assert outcome["F04"] == "did_not_hold"  # bilateral China-brokered deal, not a Russian-style framework
-    assert outcome["F06"] == "did_not_hold"  # Afghanistan premise vanished in 2021
+    assert outcome["F06"] == "not_testable"  # Afghanistan premise vanished in 2021; absence proves nothing
     assert outcome["F08"] == "did_not_hold"  # Assad fell
 
 

@@ -106,6 +106,17 @@ def test_count_mean_and_direction(tiny) -> None:
     assert at(ab, "2019-05-01", "goldstein_sum") == pytest.approx(-7.2)
 
 
+def test_tone_separates_conflict_from_cooperation(tiny) -> None:
+    ev, a = tiny["events"], tiny["actors"]
+    conflict = es.escalation_index(ev, a, tone="conflict", start="2019-05-01", end="2021-04-30")
+    cooperation = es.escalation_index(ev, a, tone="cooperation", start="2019-05-01", end="2021-04-30")
+    assert at(conflict, "2019-05-01") == pytest.approx(-11.2) and at(conflict, "2021-04-01") == 0.0
+    assert conflict["index"].sum() == pytest.approx(-23.2)  # the net sum (-19.2) without L01's +4
+    assert at(cooperation, "2021-04-01") == pytest.approx(4.0) and cooperation["events"].sum() == 1
+    with pytest.raises(ValueError, match="tone"):
+        es.escalation_index(ev, a, tone="hostile")
+
+
 def test_rolling_window_by_hand(tiny) -> None:
     ev, a = tiny["events"], tiny["actors"]
     s = es.escalation_index(ev, a, how="sum", window=2)

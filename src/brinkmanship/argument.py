@@ -183,14 +183,18 @@ def claim_support(tables: Mapping[str, pd.DataFrame], same_work: Mapping[int, in
 
 
 def predictions(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
-    """The article's forecasts with their judged outcome and the later events that decided it."""
+    """The article's forecasts with their judged outcome, the events that bear on it, and which of them speak for
+    and which against it (``evidence_for``, ``evidence_against``: lists of event ids)."""
     _need(tables, "claims", "events")
     claims, events = tables["claims"], tables["events"]
     preds = claims[claims["kind"].astype(str) == "prediction"].copy()
     by_id = events.set_index(events["event_id"].astype(str))
     deciding = split_list(preds["outcome_event_ids"])
+    none = pd.Series([None] * len(preds), index=preds.index, dtype="object")
+    pro = split_list(preds.get("evidence_for", none))
+    con = split_list(preds.get("evidence_against", none))
     rows = []
-    for (_, row), ids in zip(preds.iterrows(), deciding, strict=True):
+    for (_, row), ids, for_ids, against_ids in zip(preds.iterrows(), deciding, pro, con, strict=True):
         unknown = [e for e in ids if e not in by_id.index]
         if unknown:
             raise ValueError(
@@ -204,6 +208,8 @@ def predictions(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
                 "article_section": _text(row["article_section"]),
                 "outcome": _text(row["outcome"]) or "undecided",
                 "outcome_event_ids": ids,
+                "evidence_for": for_ids,
+                "evidence_against": against_ids,
                 "deciding_events": [f"{e} ({by_id.at[e, 'date']:%Y-%m-%d}): {by_id.at[e, 'title']}" for e in ids],
                 "first_decided": dates.min() if len(dates) else pd.NaT,
                 "last_decided": dates.max() if len(dates) else pd.NaT,
@@ -217,6 +223,8 @@ def predictions(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
         "article_section",
         "outcome",
         "outcome_event_ids",
+        "evidence_for",
+        "evidence_against",
         "deciding_events",
         "first_decided",
         "last_decided",

@@ -19,8 +19,12 @@ from matplotlib.figure import Figure
 
 from brinkmanship.style import CAMP_COLOURS, OKABE_ITO, mark_fixed_layout, set_accessible
 
-ALIGNMENTS: tuple[str, ...] = ("us_camp", "iran_camp", "outside_power", "mediator", "other")
+ALIGNMENTS: tuple[str, ...] = ("us_camp", "iran_camp", "anti_regime", "outside_power", "mediator", "other")
 DIRECTIONS: tuple[str, ...] = ("both", "a_to_b", "b_to_a")
+# Which events enter the index: all of them (a net score), or only the conflictual (Goldstein < 0) or the
+# cooperative (> 0) ones. A net sum lets one ceasefire (+9) cancel a strike (-10) and five rounds of talks (+7
+# each) outweigh a war, so rankings of "the most conflictual period" use tone="conflict" (datasets/README.md).
+TONES: tuple[str, ...] = ("all", "conflict", "cooperation")
 HOWS: tuple[str, ...] = ("sum", "mean", "count")
 FREQS: dict[str, str] = {"MS": "MS", "month": "MS", "W": "W-MON", "W-MON": "W-MON", "week": "W-MON"}
 HOW_LABELS: dict[str, str] = {
@@ -147,6 +151,7 @@ def escalation_index(
     start: Any = None,
     end: Any = None,
     include_children: bool = True,
+    tone: str = "all",
 ) -> pd.DataFrame:
     """Goldstein totals, means and counts per period for the events between two sides.
 
@@ -161,13 +166,22 @@ def escalation_index(
     Smoothing: for "sum" and "count" the rolling mean of the per-period values (units stay "per period");
     for "mean" the event-weighted mean over the window (rolling sum / rolling count), so one quiet month
     does not pull the average towards zero. Negative values mean conflict, positive cooperation.
+
+    ``tone`` keeps all events (the default, a net score), only the conflictual ones (``"conflict"``, Goldstein
+    below 0) or only the cooperative ones (``"cooperation"``, above 0); events scored exactly 0 count only
+    under ``"all"``.
     """
+    if tone not in TONES:
+        raise ValueError(f"tone must be one of {TONES}, got {tone!r}")
     if how not in HOWS:
         raise ValueError(f"how must be one of {HOWS}, got {how!r}")
     if not isinstance(window, int | np.integer) or window < 1:
         raise ValueError(f"window must be a whole number of periods >= 1, got {window!r}")
     f = _freq(freq)
     dy = dyad_events(events, actors, side_a, side_b, "both", include_children)
+    if tone != "all":
+        g = pd.to_numeric(dy["goldstein"]).astype(float)
+        dy = dy[(g < 0) if tone == "conflict" else (g > 0)]
     lo = pd.Timestamp(start) if start is not None else (dy["date"].min() if len(dy) else None)
     hi = pd.Timestamp(end) if end is not None else (dy["date"].max() if len(dy) else None)
     columns = ["events", "goldstein_sum", "goldstein_mean", "a_to_b", "b_to_a", "index"]

@@ -46,9 +46,18 @@ OUTCOME_COLOURS: dict[str, str] = {
     "held": OKABE_ITO["bluish_green"],
     "partly_held": OKABE_ITO["yellow"],
     "did_not_hold": OKABE_ITO["vermillion"],
+    "too_early": OKABE_ITO["sky_blue"],
+    "not_testable": OKABE_ITO["grey"],
     "undecided": OKABE_ITO["grey"],
 }
-OUTCOME_TAGS = {"held": "held", "partly_held": "partly", "did_not_hold": "failed", "undecided": "open"}
+OUTCOME_TAGS = {
+    "held": "held",
+    "partly_held": "partly",
+    "did_not_hold": "failed",
+    "too_early": "too early",
+    "not_testable": "untestable",
+    "undecided": "open",
+}
 
 BENCHMARK_STEPS: list[dict[str, Any]] = [
     {"root": "section:strategic_patience"},
