@@ -50,7 +50,9 @@ class RebuildFromRelease(NbGraderPreprocessor):
     release_dir = Unicode("", help="folder of the released notebooks (default: the course's release directory)").tag(
         config=True
     )
-    collector = AnyTrait(None, allow_none=True, help="callable(nbgrader_resources, kind, items) for the report")
+    collector = AnyTrait(None, allow_none=True, help="callable(nbgrader_resources, kind, items) for the report").tag(
+        config=True
+    )
 
     def _release_notebook(self, resources: dict[str, Any]) -> NotebookNode:
         info = resources["nbgrader"]
@@ -85,7 +87,9 @@ class SandboxedExecute(NbGraderPreprocessor):
     max_restarts = Integer(3, help="kernel restarts per notebook after a crash or hang").tag(config=True)
     slot = Integer(0, help="grading worker number (the sandbox's uid and warm pool)").tag(config=True)
     warm = Bool(True, help="start the next student's kernel while this one runs").tag(config=True)
-    collector = AnyTrait(None, allow_none=True, help="callable(nbgrader_resources, kind, items) for the report")
+    collector = AnyTrait(None, allow_none=True, help="callable(nbgrader_resources, kind, items) for the report").tag(
+        config=True
+    )
 
     _runners: dict[str, Any] = {}  # noqa: RUF012  (one checked runner per process and kind)
 

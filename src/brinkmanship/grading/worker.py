@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import traceback
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,6 +46,9 @@ class Collector:
     """Receives what the preprocessors report while nbgrader runs (one submission at a time)."""
 
     items: dict[str, list[Any]] = field(default_factory=dict)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Collector:
+        return self  # traitlets deep-copies config values: the preprocessors must report to this very object
 
     def __call__(self, info: dict[str, Any], kind: str, found: list[Any]) -> None:
         notebook = info.get("notebook", "?")
@@ -102,9 +106,9 @@ def _scores(setup: WorkerSetup, task: Task, verdicts: dict[tuple[str, str], Any]
         out["timestamp"] = submission.timestamp.isoformat() if submission.timestamp else None
         out["seconds_late"] = float(submission.total_seconds_late or 0.0)
         for nb in submission.notebooks:
+            written = {cell.name for cell in nb.notebook.solution_cells}
             for grade in nb.grades:
                 verdict = verdicts.get((nb.name, grade.name))
-                cell = grade.cell
                 entry = {
                     "notebook": nb.name,
                     "grade_id": grade.name,
@@ -112,7 +116,7 @@ def _scores(setup: WorkerSetup, task: Task, verdicts: dict[tuple[str, str], Any]
                     "auto_score": None if grade.auto_score is None else float(grade.auto_score),
                     "manual_score": None if grade.manual_score is None else float(grade.manual_score),
                     "needs_manual_grade": bool(grade.needs_manual_grade),
-                    "written": cell.cell_type == "markdown" or getattr(cell, "solution", False),
+                    "written": grade.name in written,
                     "passed": None if verdict is None else bool(verdict.passed),
                     "reason": "" if verdict is None or verdict.passed else verdict.message,
                 }
@@ -135,7 +139,7 @@ def serve(tasks: Any, results: Any, slot: int, setup: WorkerSetup) -> None:
 
     warnings.filterwarnings("ignore", category=SAWarning)
     patch_nbgrader_alembic_head()
-    os.environ["PATH"] = os.path.dirname(os.sys.executable) + os.pathsep + os.environ.get("PATH", "")  # alembic
+    os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")  # alembic
     collector = Collector()
     config = worker_config(setup, slot, collector)
     log = quiet_logger(f"brinkmanship.worker.{slot}")
