@@ -103,11 +103,13 @@ def _l01_disputed(t):
     return right, [sorted(e.loc[in_section, "event_id"]), right[1:], sorted(e.loc[e["disputed"].notna(), "event_id"])]
 
 
-@reference("l02_patience_days")
-def _l02_patience_days(t):
-    row = t["strategies"].set_index("strategy_id").loc["strategic_patience"]
-    right = (row["period_end"] - row["period_start"]).days
-    return right, [18 * 30, 12, right + 1]
+@reference("l02_switch_reading")
+def _l02_switch_reading(t):
+    # concept: the first step (E04) came 12 months after the exit; the index's level shift is coded violence
+    ev = t["events"].set_index("event_id")
+    months = (ev.loc["E04", "date"].to_period("M") - ev.loc["E02", "date"].to_period("M")).n
+    right = "first_step" if months == 12 else "eighteen"
+    return right, [w for w in ("eighteen", "no_switch", "first_step") if w != right]
 
 
 @reference("l02_overshoot_days")
