@@ -60,11 +60,13 @@ def _l00_self_citations(t):
     return right, [int(sources["author_own_material"].sum()), len(sources), right - 1]
 
 
-@reference("l01_days_count")
-def _l01_days_count(t):
+@reference("l01_deterrence_evidence")
+def _l01_deterrence_evidence(t):
+    # concept: deterrence shows as something not done; the data's lull runs from E26 to E30
     ev = t["events"].set_index("event_id")
-    right = (ev.loc["E30", "date"] - ev.loc["E14", "date"]).days
-    return right, [19, right + 1, (ev.loc["E30", "date"] - ev.loc["E19", "date"]).days]
+    lull_days = (ev.loc["E30", "date"] - ev.loc["E26", "date"]).days
+    right = "lull" if lull_days > 14 else "reply"
+    return right, [w for w in ("reply", "admission", "lull") if w != right]
 
 
 def _camps(t):
