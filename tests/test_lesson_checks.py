@@ -142,11 +142,13 @@ def _l02_doubtful_fns(t):
     return right, [int((cred > 4).sum()), int((cred == 4).sum()), int((cred >= 3).sum())]
 
 
-@reference("l03_days_between_seizures")
-def _l03_days_between_seizures(t):
-    ev = t["events"].set_index("event_id")
-    right = (ev.loc["E29", "date"] - ev.loc["E15", "date"]).days
-    return right, [(ev.loc["E31", "date"] - ev.loc["E15", "date"]).days, right + 1, 2]
+@reference("l03_absence_reading")
+def _l03_absence_reading(t):
+    # concept: the data have no Afghan article-period event because they were built from the article
+    e = t["events"]
+    afghan_article = int(((e["theatre"] == "afghanistan") & (e["period"] == "article")).sum())
+    right = "selection" if afghan_article == 0 else "quiet"
+    return right, [w for w in ("overlooked", "quiet", "selection") if w != right]
 
 
 @reference("l03_qf_commanders")
