@@ -168,27 +168,33 @@ def _l03_iraq_share(t):
     return right, [right / 100, everything, int((article["theatre"] == "iraq").sum())]
 
 
-@reference("l04_oldest_militant_fn_days")
-def _l04_oldest_militant_fn_days(t):
-    src = t["sources"]
-    ages = src.loc[src["footnote"].isin([12, 13, 14]), "days_before_publication"]
-    right = int(ages.max())
-    return right, [int(ages.min()), int(src["days_before_publication"].max()) + 1, right - 1]
+@reference("l04_militant_coding")
+def _l04_militant_coding(t):
+    # concept: alignment records whom a group fights; the alleged backing is a disputed tie
+    alignment = str(t["actors"].set_index("actor_id").loc["jaish_al_adl", "alignment"])
+    right = alignment if alignment in ("us_camp", "anti_regime") else "drop"
+    return right, [w for w in ("us_camp", "anti_regime", "drop") if w != right]
 
 
-@reference("l04_days_meeting_before_abqaiq")
-def _l04_days_meeting_before_abqaiq(t):
-    ev = t["events"].set_index("event_id")
-    right = (ev.loc["E11", "date"] - ev.loc["E09", "date"]).days
-    return right, [-right, (ev.loc["E13", "date"] - ev.loc["E09", "date"]).days, right + 1]
+@reference("l04_attacks_before_outreach")
+def _l04_attacks_before_outreach(t):
+    c = _camps(t)
+    meeting = c.loc[c["event_id"] == "E09", "date"].iloc[0]
+    target_ok = (c["target_actor_id"] == "commercial_shipping") | (c["target_camp"] == "us_camp")
+    in_2019 = (c["date"] >= pd.Timestamp("2019-01-01")) & (c["date"] < meeting)
+    right = sorted(c.loc[in_2019 & (c["quad_class"] == 4) & target_ok.fillna(False), "event_id"])
+    any_target = sorted(c.loc[in_2019 & (c["quad_class"] == 4), "event_id"])  # forgets the target filter
+    with_abqaiq = sorted(right + ["E11"])  # the attack that came after the meeting
+    return right, [w for w in (any_target, with_abqaiq, right[:-1]) if w != right]
 
 
-@reference("l04_fn18_gap")
-def _l04_fn18_gap(t):
+@reference("l04_fn18_reports")
+def _l04_fn18_reports(t):
     issued = t["sources"].set_index("footnote").loc[18, "issued"]
-    ev = t["events"].set_index("event_id")
-    right = (issued - ev.loc["E09", "date"]).days
-    return right, [(ev.loc["E11", "date"] - ev.loc["E09", "date"]).days, right - 1, 0]
+    e = t["events"]
+    cites = e[data.split_list(e["footnotes"]).map(lambda fns: "18" in fns)]
+    right = str(cites.loc[cites["date"] == issued, "event_id"].iloc[0])
+    return right, [str(x) for x in cites["event_id"] if x != right] + ["E11"]
 
 
 # --------------------------------------------------------------------------------------------------------------
