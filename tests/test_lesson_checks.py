@@ -211,13 +211,14 @@ def _days(tables: dict[str, pd.DataFrame], first: str, second: str) -> int:
     return int((_event_date(tables, second) - _event_date(tables, first)).days)
 
 
-@reference("l05_expert_mean_days")
-def _l05_experts(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
-    src = tables["sources"]
-    quoted = src[src["footnote"].isin([20, 21, 22])]
-    days = (_event_date(tables, "E19") - quoted["issued"]).dt.days
-    to_publication = (_event_date(tables, "E35") - quoted["issued"]).dt.days
-    return float(days.mean()), [float(days.median()), float(to_publication.mean()), float(days.max())]
+@reference("l05_on_topic_expert")
+def _l05_on_topic(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
+    # reading the verification notes: Katz wrote about Turkey, Grigoryev's interview is unpublished
+    src = tables["sources"].set_index("footnote")
+    assert "Turkish" in src.at[21, "verification_note"] and "Unpublished" in src.at[20, "verification_note"]
+    experts = tables["actors"].set_index("actor_id")
+    right = str(experts.index[experts["footnotes"].astype("string") == "22"][0])
+    return right, ["katz", "grigoryev"]
 
 
 @reference("l05_mediators_beijing")
@@ -226,16 +227,17 @@ def _l05_mediators(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
 
     graph = network.build_graph(tables["actors"], tables["relations"])
     on_day = network.filter_graph(graph, relation_types=["mediates"], on=_event_date(tables, "L07"))
-    right = sorted({u for u, _, _ in on_day.edges(data=True)})
-    before = network.filter_graph(graph, relation_types=["mediates"], on=_event_date(tables, "E19"))
-    wrong_before = sorted({u for u, _, _ in before.edges(data=True)})
-    return right, [wrong_before, [a for a in right if a != "chn"], ["chn"]]
+    right = sorted({u for u, v, _ in on_day.edges(data=True) if v == "sau"})
+    any_target = sorted({u for u, _, _ in on_day.edges(data=True)})  # includes the EU's Vienna channel
+    hosts = sorted(set(right) | {"irq", "omn"})  # Iraq and Oman hosted the 2021-2022 rounds, not active that day
+    return right, [w for w in (any_target, hosts) if w != right]
 
 
-@reference("l05_days_concept_to_beijing")
-def _l05_days(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
-    right = _days(tables, "E08", "L07")
-    return right, [_days(tables, "E08", "L23"), right + 1]
+@reference("l05_concept_reading")
+def _l05_concept(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
+    note = str(tables["events"].set_index("event_id").at["E08", "disputed"])
+    right = "wind_down" if "permanent" in note else "embed"
+    return right, [w for w in ("embed", "silent", "wind_down") if w != right]
 
 
 @reference("l06_bolton_days_out_of_office")
