@@ -240,10 +240,16 @@ def _l05_concept(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
     return right, [w for w in ("embed", "silent", "wind_down") if w != right]
 
 
-@reference("l06_bolton_days_out_of_office")
-def _l06_bolton(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
-    right = _days(tables, "E10", "E20")
-    return right, [right + 1, right - 1]
+@reference("l06_state_acts_jan2020")
+def _l06_state_acts(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
+    from brinkmanship import escalation
+
+    us_on_iran = escalation.dyad_events(tables["events"], tables["actors"], "us_camp", "iran_camp", direction="a_to_b")
+    jan = us_on_iran[(us_on_iran["date"] >= "2020-01-01") & (us_on_iran["date"] < "2020-02-01")]
+    right = sorted(jan["event_id"].astype(str))
+    both = escalation.dyad_events(tables["events"], tables["actors"], "us_camp", "iran_camp")
+    both_jan = sorted(both.loc[(both["date"] >= "2020-01-01") & (both["date"] < "2020-02-01"), "event_id"].astype(str))
+    return right, [w for w in (sorted(right + ["E20"]), both_jan, right[:1]) if w != right]
 
 
 @reference("l06_proxy_attacks_later")
