@@ -316,10 +316,15 @@ def _l07_dug_in(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
     return us_move, [iran_move, "war"]
 
 
-@reference("l07_days_strikes_to_ceasefire")
-def _l07_days(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
-    right = _days(tables, "L16", "L18")
-    return right, [_days(tables, "L17", "L18"), _days(tables, "L15", "L18")]
+@reference("l07_equilibria_at_equal_costs")
+def _l07_equal_costs(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
+    from brinkmanship import game
+
+    equal = game.ChickenPayoffs(us_backdown_cost=10, iran_backdown_cost=10)
+    right = len(game.pure_equilibria(*game.payoff_matrices(equal)))
+    strict = len(game.pure_equilibria(*game.payoff_matrices(game.ChickenPayoffs(us_backdown_cost=12, iran_backdown_cost=12))))
+    chicken = len(game.pure_equilibria(*game.payoff_matrices(game.ChickenPayoffs())))
+    return right, [w for w in (strict, chicken, 4) if w != right]
 
 
 @reference("l08_own_share_predating")
