@@ -350,12 +350,12 @@ def _l08_low(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
     return right, [poor_source, sorted(int(f) for f in src.loc[src["credibility"] > 4, "footnote"])]
 
 
-@reference("l08_news_mean_age")
-def _l08_age(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
-    src = tables["sources"]
-    news = src["source_type"].astype(str) == "news_report"
-    ages = src["days_before_publication"].astype(float)
-    return float(ages[news].mean()), [float(ages.mean()), float(ages[news].median()), float(ages[~news].mean())]
+@reference("l08_grade_change")
+def _l08_grade_change(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
+    # the Admiralty code: a second independent report confirms the information, it says nothing of the outlet
+    fn3 = tables["sources"].set_index("footnote").loc[3]
+    assert (fn3["reliability"], int(fn3["credibility"])) == ("C", 4), "the exercise assumes fn 3 is graded C4"
+    return "credibility", ["reliability", "both"]
 
 
 @reference("l08_single_outside_evidence")
