@@ -283,3 +283,13 @@ def test_real_same_work_pairs_are_one_author_one_day(tables):
         assert sources.at[repeat, "author"] == sources.at[original, "author"]
         assert sources.at[repeat, "issued"] == sources.at[original, "issued"]
         assert f"fn {repeat}" in str(sources.at[original, "verification_note"])
+
+
+def test_evidence_table_marks_each_side(tables):
+    table = argument.evidence_table(tables, "F03")
+    assert list(table.columns) == ["side", "date", "title"]
+    assert table.loc["L03", "side"] == "for" and table.loc["L44", "side"] == "against"
+    assert table.loc["L42", "side"] == "context"  # Raisi's death bears on F03 without deciding it
+    assert table["date"].is_monotonic_increasing
+    with pytest.raises(ValueError, match="C01"):
+        argument.evidence_table(tables, "C01")

@@ -184,7 +184,7 @@ def _l04_attacks_before_outreach(t):
     in_2019 = (c["date"] >= pd.Timestamp("2019-01-01")) & (c["date"] < meeting)
     right = sorted(c.loc[in_2019 & (c["quad_class"] == 4) & target_ok.fillna(False), "event_id"])
     any_target = sorted(c.loc[in_2019 & (c["quad_class"] == 4), "event_id"])  # forgets the target filter
-    with_abqaiq = sorted(right + ["E11"])  # the attack that came after the meeting
+    with_abqaiq = sorted([*right, "E11"])  # the attack that came after the meeting
     return right, [w for w in (any_target, with_abqaiq, right[:-1]) if w != right]
 
 
@@ -249,7 +249,7 @@ def _l06_state_acts(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
     right = sorted(jan["event_id"].astype(str))
     both = escalation.dyad_events(tables["events"], tables["actors"], "us_camp", "iran_camp")
     both_jan = sorted(both.loc[(both["date"] >= "2020-01-01") & (both["date"] < "2020-02-01"), "event_id"].astype(str))
-    return right, [w for w in (sorted(right + ["E20"]), both_jan, right[:1]) if w != right]
+    return right, [w for w in (sorted([*right, "E20"]), both_jan, right[:1]) if w != right]
 
 
 @reference("l06_proxy_attacks_later")
@@ -322,7 +322,8 @@ def _l07_equal_costs(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
 
     equal = game.ChickenPayoffs(us_backdown_cost=10, iran_backdown_cost=10)
     right = len(game.pure_equilibria(*game.payoff_matrices(equal)))
-    strict = len(game.pure_equilibria(*game.payoff_matrices(game.ChickenPayoffs(us_backdown_cost=12, iran_backdown_cost=12))))
+    dug_in = game.ChickenPayoffs(us_backdown_cost=12, iran_backdown_cost=12)
+    strict = len(game.pure_equilibria(*game.payoff_matrices(dug_in)))
     chicken = len(game.pure_equilibria(*game.payoff_matrices(game.ChickenPayoffs())))
     return right, [w for w in (strict, chicken, 4) if w != right]
 

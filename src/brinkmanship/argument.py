@@ -27,6 +27,7 @@ __all__ = [
     "SECTIONS",
     "build_claim_graph",
     "claim_support",
+    "evidence_table",
     "fn_node",
     "layered_layout",
     "predictions",
@@ -232,6 +233,24 @@ def predictions(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
         "verification_url",
     ]
     return pd.DataFrame(rows, columns=columns).set_index("claim_id")
+
+
+def evidence_table(tables: Mapping[str, pd.DataFrame], claim_id: str) -> pd.DataFrame:
+    """The events bearing on one forecast in date order, each marked "for", "against" or "context".
+
+    Why a function: lesson 09 walks through every forecast the same way, and the side an event speaks for is
+    recorded in ``claims.csv`` (``evidence_for``, ``evidence_against``), not something a notebook should rebuild.
+    """
+    preds = predictions(tables)
+    if claim_id not in preds.index:
+        raise ValueError(f"{claim_id!r} is not a prediction in claims.csv (predictions: {', '.join(preds.index)})")
+    row = preds.loc[claim_id]
+    side = {e: "against" for e in row["evidence_against"]} | {e: "for" for e in row["evidence_for"]}
+    events = tables["events"].set_index(tables["events"]["event_id"].astype(str))
+    table = events.loc[list(row["outcome_event_ids"]), ["date", "title"]].copy()
+    table.insert(0, "side", [side.get(e, "context") for e in table.index])
+    table.index.name = "event_id"
+    return table.sort_values("date", kind="stable")
 
 
 # ---------------------------------------------------------------------------------------------------------
