@@ -393,28 +393,27 @@ def _l09_2025(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
     return right, [right[:1], sorted(preds.index[preds["outcome"] == "did_not_hold"])]
 
 
-@reference("l09_median_days_to_first_test")
-def _l09_first(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
-    from brinkmanship import argument
-
-    preds = argument.predictions(tables)
-    days = (preds["first_decided"] - _event_date(tables, "E35")).dt.days
-    last = (preds["last_decided"] - _event_date(tables, "E35")).dt.days
-    return float(days.median()), [float(days.mean()), float(days.min()), float(last.median())]
+@reference("l09_scoring_rule")
+def _l09_scoring(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
+    # rule 3 of the codebook: silence in a selection is not evidence; observable, conditions in place -> too early
+    verdicts = tables["claims"]["outcome"].cat.categories
+    assert {"too_early", "did_not_hold", "not_testable"} <= set(verdicts)
+    return "too_early", ["did_not_hold", "not_testable", "held"]
 
 
-@reference("l09_worst_year")
-def _l09_worst(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
+@reference("l09_index_ranking")
+def _l09_ranking(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
     from brinkmanship import escalation
 
     index = escalation.escalation_index(
-        tables["events"], tables["actors"], "us_camp", "iran_camp", freq="MS", start="2020-03-01"
+        tables["events"], tables["actors"], "us_camp", "iran_camp", freq="MS", start="2020-03-01", tone="conflict"
     )
-    by_year = index["goldstein_sum"].groupby(index.index.year).sum().sort_values(kind="stable")
-    assert by_year.iloc[0] < by_year.iloc[1], "the worst year must be unique for this exercise"
-    worst_month_year = int(index["goldstein_sum"].idxmin().year)
-    wrongs = [int(by_year.index[1]), int(index["events"].groupby(index.index.year).sum().idxmax())]
-    return int(by_year.index[0]), [w for w in wrongs if w != int(by_year.index[0])] or [worst_month_year + 1]
+    by_year = index.groupby(index.index.year)[["events", "goldstein_sum"]].sum()
+    worse_2024 = by_year.loc[2024, "goldstein_sum"] < by_year.loc[2025, "goldstein_sum"]
+    more_acts = by_year.loc[2024, "events"] > by_year.loc[2025, "events"]
+    assert worse_2024 and index["goldstein_sum"].min() >= -10 * index["events"].max()
+    right = "count" if more_acts else "graver"
+    return right, [w for w in ("graver", "ceasefire", "count") if w != right]
 
 
 # --------------------------------------------------------------------------------------------------------------
