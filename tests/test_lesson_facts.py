@@ -100,3 +100,67 @@ def test_lesson_prose_matches_the_data(tables: dict) -> None:
         "04: Russian concept 23 Jul 2019; fn 19 self-citation"
     )
     assert "1997" in a.loc["qaani", "notes"], "03: Qaani Quds Force deputy from about 1997"
+
+
+def test_round_two_prose_matches_the_data(tables: dict) -> None:
+    """Sentences added in issue 13 (lessons 00-09) that state figures in words."""
+    t = tables
+    e, a = t["events"], t["actors"]
+    ev = e.set_index("event_id")
+    years = e["date"].dt.year
+    share = ((years == 2019) | (years == 2020)).mean()
+    assert 0.4 < share < 0.5, "00: 2019 and 2020 hold almost half the rows"
+    idx = escalation.escalation_index(e, a, "us_camp", "iran_camp", start="2018-01-01", end="2020-02-29")
+    worst = idx["goldstein_sum"].idxmin()
+    assert worst == pd.Timestamp("2020-01-01") and idx.loc[worst, "events"] == 5, (
+        "02: January 2020 is the most conflictual month, with five events"
+    )
+    ladder = ev.loc[["E04", "E40", "E42", "E43", "E47", "E24"]]
+    months = [(d.to_period("M") - ev.loc["E02", "date"].to_period("M")).n for d in ladder["date"]]
+    assert months[0] == 12 and months[4] == 18 and (ladder["goldstein"] == -5).all(), (
+        "02: first step after 12 months, Fordow after 18, each step -5"
+    )
+    tones = {
+        tone: escalation.escalation_index(e, a, "us_camp", "iran_camp", start="2018-01-01", end="2020-02-29", tone=tone)
+        for tone in ("all", "conflict")
+    }
+    differ = tones["all"].index[tones["all"]["goldstein_sum"] != tones["conflict"]["goldstein_sum"]]
+    assert list(differ) == [pd.Timestamp("2019-07-01"), pd.Timestamp("2019-10-01")], (
+        "02: net and conflict-only differ only in July and October 2019"
+    )
+    cc = e[(e["strategy_id"] == "contain_confront") & (e["period"] == "article")]
+    assert len(cc) == 7 and (cc["quad_class"] == 4).sum() == 4, "03: four of seven contain-and-confront events military"
+    by_id = a.set_index("actor_id")
+    coded = e.join(by_id[["alignment", "kind"]], on="source_actor_id").join(
+        by_id["alignment"].rename("target_alignment"), on="target_actor_id"
+    )
+    iran = coded[
+        (coded["alignment"] == "iran_camp")
+        & (coded["target_alignment"] == "us_camp")
+        & (coded["quad_class"] == 4)
+        & (coded["period"] == "article")
+    ]
+    proxies = iran["kind"].isin(["militia", "militant_group"])
+    assert (int(proxies.sum()), len(iran)) == (5, 7) and "E11" in set(iran.loc[proxies, "event_id"]), (
+        "06: five of seven Iran-camp attacks by proxies, four if Abqaiq is Iran's"
+    )
+    later = {
+        tone: escalation.escalation_index(e, a, "us_camp", "iran_camp", start="2020-03-01", tone=tone)
+        for tone in ("all", "conflict", "cooperation")
+    }
+    per_year = {k: v.groupby(v.index.year)[["events", "goldstein_sum"]].sum() for k, v in later.items()}
+    assert per_year["all"].loc[2025, "goldstein_sum"] > 0, "09: the net sum makes 2025 cooperative"
+    assert per_year["conflict"].loc[2024, "events"] == 9 and per_year["conflict"].loc[2025, "events"] == 4, (
+        "09: nine coded hostile acts in 2024, four in 2025"
+    )
+    assert per_year["cooperation"].loc[2025, "events"] == 8, "09: five talks, a visit and two ceasefires in 2025"
+    rounds = ev.loc[["L50", "L52", "L53", "L55", "L56"]]
+    assert (rounds["country_iso3"] == "OMN").sum() == 3 and (rounds["country_iso3"] == "ITA").sum() == 2, (
+        "09: three rounds in Muscat, two in Rome"
+    )
+    assert ev.loc["L44", "source_actor_id"] == "pezeshkian" and "53.7%" in ev.loc["L44", "description"], (
+        "09: Pezeshkian won 53.7% to 44.3%"
+    )
+    assert ev.loc["L29", "date"] == pd.Timestamp("2022-01-17") and ev.loc["L51", "date"] == pd.Timestamp(
+        "2025-04-17"
+    ), "09: Abu Dhabi strike January 2022; Saudi defence minister in Tehran April 2025"
