@@ -94,6 +94,17 @@ q1_rule_tags = counts
 """,
             "q1_rule_tags",
         ),
+        # divides by every event instead of the hand-coded ones
+        "q1_compare_answer": (
+            """
+rule = tagged.groupby("event_id")["strategy_id"].apply(set)
+hand = events.dropna(subset=["strategy_id"]).set_index("event_id")["strategy_id"].astype(str)
+q1_agreement = sum(s in rule.get(e, set()) for e, s in hand.items()) / len(events)
+no_hand_tag = set(events.loc[events["strategy_id"].isna(), "event_id"].astype(str))
+q1_rule_only = sorted(e for e, tags in rule.items() if "calibrated_escalation" in tags and e in no_hand_tag)
+""",
+            "q1_compare",
+        ),
         # averages the Goldstein scores instead of adding them
         "q2_escalation_index_answer": (
             """
@@ -116,16 +127,18 @@ q3_months_after_exit = 18
 """,
             "q3_switch",
         ),
-        # counts the unattributed tanker attacks as Iranian moves
+        # includes the implied month itself: the window should stop before its first day
         "q4_dating_answer": (
             """
-exit_date = events.loc[events["strategy_id"] == "maximum_pressure", "date"].min()
+exit_date = events.loc[events["event_id"] == "E02", "date"].iloc[0]
 implied = exit_date.to_period("M") + 18
 q4_month_implied = str(implied)
-first_step = events.loc[events["strategy_id"] == "calibrated_escalation", "date"].min()
-moves = events["strategy_id"].isin(["calibrated_escalation", "asymmetric_proxy_warfare"])
-window = (events["date"] >= first_step) & (events["date"] < implied.start_time)
-q4_events_in_gap = int((moves & window).sum())
+camp = dict(zip(actors["actor_id"].astype(str), actors["alignment"].astype(str), strict=True))
+src_camp, tgt_camp = events["source_actor_id"].map(camp), events["target_actor_id"].map(camp)
+hostile = (src_camp == "iran_camp") & (tgt_camp == "us_camp") & (events["goldstein"] < 0)
+first_step = pd.Timestamp("2019-05-08")
+window = (events["date"] >= first_step) & (events["date"] <= implied.end_time)
+q4_events_in_gap = int((hostile & window).sum())
 """,
             "q4_dating",
         ),
