@@ -97,7 +97,13 @@ q1_rule_tags = counts
         # divides by every event instead of the hand-coded ones
         "q1_compare_answer": (
             """
-rule = tagged.groupby("event_id")["strategy_id"].apply(set)
+roots = dict(zip(strategies["strategy_id"], data.split_list(strategies["signal_cameo_roots"]), strict=True))
+who = dict(zip(strategies["strategy_id"], data.split_list(strategies["pursued_by"]), strict=True))
+rule = {}
+for event in events.itertuples():
+    for strategy_id in strategies["strategy_id"]:
+        if event.source_actor_id in who[strategy_id] and event.cameo_root in roots[strategy_id]:
+            rule.setdefault(str(event.event_id), set()).add(str(strategy_id))
 hand = events.dropna(subset=["strategy_id"]).set_index("event_id")["strategy_id"].astype(str)
 q1_agreement = sum(s in rule.get(e, set()) for e, s in hand.items()) / len(events)
 no_hand_tag = set(events.loc[events["strategy_id"].isna(), "event_id"].astype(str))
