@@ -12,6 +12,7 @@ import os
 import signal
 import sys
 import traceback
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,7 +73,9 @@ def grade_one(task: Task, setup: WorkerSetup, config: Any, collector: Collector,
         coursedir = CourseDirectory(config=config)
         coursedir.assignment_id = setup.assignment
         coursedir.student_id = task.disk_id
-        Autograde(coursedir=coursedir, config=config, log=log).start()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # nbgrader's SQLAlchemy autoflush notices
+            Autograde(coursedir=coursedir, config=config, log=log).start()
     except SandboxUnavailable as exc:
         problems.append(f"not graded: {exc}")
         result["retry"] = True
@@ -130,8 +133,6 @@ def serve(tasks: Any, results: Any, slot: int, setup: WorkerSetup) -> None:
     """Worker process body: import nbgrader once, then grade tasks until told to stop (None)."""
     die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C means
-    import warnings
-
     import nbgrader.converters  # noqa: F401  (paid once per worker, not per submission)
     from sqlalchemy.exc import SAWarning
 
