@@ -62,7 +62,9 @@ def scan(sources: list[str]) -> list[str]:
                 if isinstance(node, ast.Attribute) and node.attr in _ATTRIBUTES:
                     found[_ATTRIBUTES[node.attr]] = None
                 elif isinstance(node, ast.Import | ast.ImportFrom):
-                    names = [a.name for a in node.names] + ([node.module] if isinstance(node, ast.ImportFrom) else [])
+                    names = [a.name for a in node.names]
+                    if isinstance(node, ast.ImportFrom) and node.module:
+                        names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
                     for name in names:
                         for module, why in _MODULES.items():
                             if name and (name == module or name.startswith(module + ".")):
