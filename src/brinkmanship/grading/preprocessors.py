@@ -34,7 +34,7 @@ from brinkmanship.grading import answers, flags
 from brinkmanship.grading.sandbox import Limits, Output, SandboxUnavailable, make_runner
 from brinkmanship.grading.sandbox.pool import Recipe, pool_for
 from brinkmanship.grading.sanitize import is_test, nbgrader_id, sanitize
-from brinkmanship.grading.trusted import HIDDEN_BEGIN, Plan, hidden_lines, make_plan, tests_for
+from brinkmanship.grading.trusted import HIDDEN_BEGIN, Plan, bound_names, hidden_lines, make_plan, tests_for
 
 NOT_GRADED = "not graded"
 
@@ -152,7 +152,8 @@ class SandboxedExecute(NbGraderPreprocessor):
         _report(self.collector, resources, "problems", problems)
         _report(self.collector, resources, "verdicts", [(t.grade_id, verdicts[t.grade_id]) for t in plan.tests])
         student_code = [c.source for c in nb.cells if c.cell_type == "code" and not _locked(c)]
-        _report(self.collector, resources, "flags", flags.scan(student_code))
+        setup_names = set().union(*(bound_names(src) for _, src in plan.setup)) if plan.setup else set()
+        _report(self.collector, resources, "flags", flags.scan(student_code, setup_names))
         return nb, resources
 
     def _run_student_code(

@@ -70,12 +70,17 @@ def grade_one(task: Task, setup: WorkerSetup, config: Any, collector: Collector,
     result: dict[str, Any] = {"student": task.student, "disk_id": task.disk_id, "digest": task.digest}
     problems: list[str] = []
     try:
+        if not task.notebooks:  # nothing gradable: record the submission with zeros, as nbgrader does
+            _record_empty(setup, task)
+            raise _Nothing
         coursedir = CourseDirectory(config=config)
         coursedir.assignment_id = setup.assignment
         coursedir.student_id = task.disk_id
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # nbgrader's SQLAlchemy autoflush notices
             Autograde(coursedir=coursedir, config=config, log=log).start()
+    except _Nothing:
+        pass
     except SandboxUnavailable as exc:
         problems.append(f"not graded: {exc}")
         result["retry"] = True
@@ -93,6 +98,31 @@ def grade_one(task: Task, setup: WorkerSetup, config: Any, collector: Collector,
     verdicts = {(nb, gid): v for nb, gid, v in collector.items.get("verdicts", [])}
     result.update(_scores(setup, task, verdicts))
     return result
+
+
+class _Nothing(Exception):
+    pass
+
+
+def _record_empty(setup: WorkerSetup, task: Task) -> None:
+    """A submission row with every grade 0 (nbgrader's own rule for a notebook that was not submitted)."""
+    from pathlib import Path
+
+    from brinkmanship.grading.gradebook import opened
+
+    stamp = Path(setup.root) / "submitted" / task.disk_id / setup.assignment / "timestamp.txt"
+    when = None
+    if stamp.is_file():
+        from nbgrader.utils import parse_utc
+
+        when = parse_utc(stamp.read_text().strip())
+    with opened(setup.db_url) as gb:
+        submission = gb.update_or_create_submission(setup.assignment, task.disk_id, **({"timestamp": when} if when else {}))
+        for nb in submission.notebooks:
+            for grade in nb.grades:
+                grade.auto_score = 0.0
+                grade.needs_manual_grade = False
+        gb.db.commit()
 
 
 def _scores(setup: WorkerSetup, task: Task, verdicts: dict[tuple[str, str], Any]) -> dict[str, Any]:
