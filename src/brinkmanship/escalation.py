@@ -85,6 +85,15 @@ def side_label(actors: pd.DataFrame, side: Side) -> str:
     return " + ".join(names.get(a, a) for a in items)
 
 
+def with_camps(events: pd.DataFrame, actors: pd.DataFrame) -> pd.DataFrame:
+    """Events with the camp (alignment) of their source and target actor: who acted against which side."""
+    camp = actors.set_index("actor_id")["alignment"].astype("string")
+    return events.assign(
+        source_camp=events["source_actor_id"].map(camp),
+        target_camp=events["target_actor_id"].map(camp),
+    )
+
+
 def dyad_events(
     events: pd.DataFrame,
     actors: pd.DataFrame,

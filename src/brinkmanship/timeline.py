@@ -8,7 +8,7 @@ to whom, where, how conflictual they were (Goldstein score) and which sources ba
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +20,7 @@ from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
 
 from brinkmanship import cameo
-from brinkmanship.style import GOLDSTEIN_CMAP, OKABE_ITO, mark_fixed_layout, set_accessible
+from brinkmanship.style import CAMP_COLOURS, GOLDSTEIN_CMAP, OKABE_ITO, mark_fixed_layout, set_accessible
 
 PERIODS: tuple[str, ...] = ("context", "article", "later")
 PERIOD_LABELS: dict[str, str] = {
@@ -560,3 +560,64 @@ def _val(x: Any) -> Any:
 
 def _int(x: Any) -> int | None:
     return None if x is None or pd.isna(x) else int(x)
+
+
+# --- a few events side by side --------------------------------------------------------------------------
+def _select_events(events: pd.DataFrame, event_ids: Sequence[str]) -> pd.DataFrame:
+    """The rows for ``event_ids`` in the given order; unknown ids raise naming them (a typo in a lesson)."""
+    missing = [i for i in event_ids if i not in set(events["event_id"])]
+    if missing:
+        raise KeyError(f"unknown event id(s) {missing}; check events.csv")
+    return events.set_index("event_id").loc[list(event_ids)].reset_index()
+
+
+def dispute_table(events: pd.DataFrame, event_ids: Sequence[str]) -> pd.DataFrame:
+    """What is disputed about each event and where the course checked it, for reading side by side."""
+    rows = _select_events(events, event_ids)
+    return rows[["event_id", "date", "title", "footnotes", "confidence", "disputed", "verification_url"]]
+
+
+def _camps(rows: pd.DataFrame, actors: pd.DataFrame) -> pd.Series:
+    camp = actors.set_index(as_text(actors["actor_id"]))["alignment"].astype("string")
+    return as_text(rows["source_actor_id"]).map(camp)
+
+
+def event_strip(
+    events: pd.DataFrame,
+    event_ids: Sequence[str],
+    title: str,
+    *,
+    actors: pd.DataFrame | None = None,
+    width: float = 9.0,
+) -> Figure:
+    """A few events on one date axis, labelled and coloured by the camp of the actor who acted.
+
+    Made for "what came first?" questions (did the meeting precede the attack it supposedly answered?), where a
+    full timeline hides the handful of dates that matter. Title and alt text are set; the alt text lists the
+    events in date order so a screen-reader user gets the same answer.
+    """
+    rows = _select_events(events, event_ids).sort_values(["date", "event_id"]).reset_index(drop=True)
+    camps = _camps(rows, actors) if actors is not None else pd.Series("other", index=rows.index)
+    fig = Figure(figsize=(width, 1.2 + 0.45 * len(rows)))
+    ax = fig.add_subplot(1, 1, 1)
+    for i, row in rows.iterrows():
+        colour = CAMP_COLOURS.get(str(camps.iloc[i]), OKABE_ITO["grey"])
+        ax.plot(row["date"], -i, "o", color=colour, markersize=9)
+        ax.annotate(
+            f"{row['event_id']} {row['title']}",
+            (row["date"], -i),
+            xytext=(8, -4),
+            textcoords="offset points",
+            fontsize=8,
+        )
+    ax.set_yticks([])
+    ax.set_ylim(-len(rows) + 0.3, 0.7)
+    span = rows["date"].max() - rows["date"].min()
+    ax.set_xlim(rows["date"].min() - span * 0.05, rows["date"].max() + span * 0.9 + pd.Timedelta(days=5))
+    ax.set_xlabel("date")
+    for side in ("top", "right", "left"):
+        ax.spines[side].set_visible(False)
+    order = "; ".join(f"{r.event_id} on {r.date.day} {r.date:%b %Y}: {r.title}" for r in rows.itertuples())
+    set_accessible(fig, title, f"Dot chart of {len(rows)} events in date order, one per row: {order}.")
+    fig.tight_layout()
+    return fig

@@ -7,6 +7,7 @@ judged outcome, and the detail pane gives the claim's text, footnotes and object
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from typing import Any
 
 import ipywidgets as w
@@ -19,6 +20,7 @@ from matplotlib.lines import Line2D
 
 from brinkmanship import data
 from brinkmanship.argument import (
+    OUTCOME_COLOURS,
     SECTIONS,
     build_claim_graph,
     claim_support,
@@ -27,7 +29,7 @@ from brinkmanship.argument import (
     roots,
     subtree,
 )
-from brinkmanship.sources import admiralty_code
+from brinkmanship.footnotes import admiralty_code
 from brinkmanship.style import OKABE_ITO, mark_fixed_layout, set_accessible
 from brinkmanship.widgets.base import View
 from brinkmanship.widgets.result import Result
@@ -41,12 +43,6 @@ STATUS_STYLE: dict[str, tuple[str, str, str]] = {
     "own_only": ("p", OKABE_ITO["reddish_purple"], "rests only on the author's own material"),
     "unsourced": ("o", "#FFFFFF", "no footnote beneath it"),
     "objection": ("X", OKABE_ITO["grey"], "objection (course check with a public source)"),
-}
-OUTCOME_COLOURS: dict[str, str] = {
-    "held": OKABE_ITO["bluish_green"],
-    "partly_held": OKABE_ITO["yellow"],
-    "did_not_hold": OKABE_ITO["vermillion"],
-    "undecided": OKABE_ITO["grey"],
 }
 OUTCOME_TAGS = {"held": "held", "partly_held": "partly", "did_not_hold": "failed", "undecided": "open"}
 
@@ -76,7 +72,7 @@ class ArgumentView(View):
 
     title = "What does each claim rest on? The argument map"
 
-    def __init__(self, tables: dict[str, pd.DataFrame]) -> None:
+    def __init__(self, tables: Mapping[str, pd.DataFrame]) -> None:
         self.tables = tables
         self.graph = build_claim_graph(tables)
         self.support = claim_support(tables)
@@ -414,6 +410,6 @@ def _legend_handles() -> list[Line2D]:
     return handles
 
 
-def make_view(tables: dict | None = None) -> ArgumentView:
-    """The argument-map view over ``tables`` (default: the course datasets)."""
-    return ArgumentView(tables if tables is not None else data.load_all())
+def make_view(tables: Mapping[str, pd.DataFrame] | None = None, **values: Any) -> ArgumentView:
+    """The view over ``tables`` (default: the course data), its controls set to ``values``."""
+    return ArgumentView(tables if tables is not None else data.load_all()).start(**values)

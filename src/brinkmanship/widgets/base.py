@@ -42,6 +42,7 @@ class View:
         self.controls: dict[str, w.Widget] = dict(controls)
         self.result: Any = None
         self.figure_out = w.Output(layout=w.Layout(min_height="120px"))
+        self.figure_out.add_class("brink-figure")
         self.table_out = w.Output()
         self.detail_out = w.Output()
         self.status = w.HTML(value="")
@@ -75,6 +76,12 @@ class View:
                     plt.close(fig)
         self.render()
         return self.result
+
+    def start(self, **values: Any) -> View:
+        """Set some controls before the learner sees the view (one update); returns the view."""
+        if values:
+            self.set_values(**values)
+        return self
 
     def _on_change(self, _change: Mapping[str, Any]) -> None:
         if not self._suspended:
@@ -141,7 +148,9 @@ class View:
         )
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.layout()._repr_mimebundle_(**kwargs)
+        box = self.layout()
+        box.add_class("brink-view")
+        return box._repr_mimebundle_(**kwargs)
 
 
 def _figures(result: Any) -> list[Figure]:

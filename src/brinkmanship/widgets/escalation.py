@@ -7,6 +7,7 @@ summary line (including where the series' level shifts most) follow each change.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,7 @@ import pandas as pd
 from IPython.display import HTML
 from matplotlib.figure import Figure
 
+from brinkmanship import data
 from brinkmanship import escalation as es
 from brinkmanship.widgets.base import View
 
@@ -99,7 +101,8 @@ class EscalationView(View):
 
     title = "Escalation index"
 
-    def __init__(self, events: pd.DataFrame, actors: pd.DataFrame) -> None:
+    def __init__(self, tables: Mapping[str, pd.DataFrame]) -> None:
+        events, actors = tables["events"], tables["actors"]
         self.events = events.assign(date=pd.to_datetime(events["date"]))
         self.actors = actors
         self.dyads = dyad_choices(self.events, actors)
@@ -256,10 +259,6 @@ def w_esc(text: str) -> str:
     return html.escape(text)
 
 
-def make_view(tables: dict[str, pd.DataFrame] | None = None) -> EscalationView:
-    """The escalation view over the course data (or over ``tables`` with events and actors)."""
-    if tables is None:
-        from brinkmanship import data
-
-        tables = data.load_all()
-    return EscalationView(tables["events"], tables["actors"])
+def make_view(tables: Mapping[str, pd.DataFrame] | None = None, **values: Any) -> EscalationView:
+    """The escalation view over ``tables`` (default: the course data), its controls set to ``values``."""
+    return EscalationView(tables if tables is not None else data.load_all()).start(**values)

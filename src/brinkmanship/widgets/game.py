@@ -5,6 +5,7 @@ its equilibria and the chance of war when both sides randomise.
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from typing import Any
 
 import ipywidgets as w
@@ -55,7 +56,8 @@ class GameView(View):
 
     title = "Brinkmanship as a game of chicken"
 
-    def __init__(self) -> None:
+    def __init__(self, tables: Mapping[str, Any] | None = None) -> None:
+        """``tables`` is accepted so every view is built the same way; the game needs no data."""
         self._fig = Figure(figsize=(6.5, 3.6))
         mark_fixed_layout(self._fig)  # axes placed by hand: no tight-box pass per update
         style = {"description_width": "initial"}
@@ -151,6 +153,6 @@ def summary_html(analysis: Any) -> str:
     return "".join(parts)
 
 
-def make_view(tables: dict | None = None) -> GameView:
-    """The game view; it needs no data tables (the argument is accepted for a uniform API)."""
-    return GameView()
+def make_view(tables: Mapping[str, Any] | None = None, **values: Any) -> GameView:
+    """The game view (it needs no data tables), its sliders set to ``values``."""
+    return GameView(tables).start(**values)

@@ -7,6 +7,7 @@ each change, so a control change costs a filter, a centrality pass and a few arr
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from typing import Any
 
 import ipywidgets as w
@@ -91,7 +92,7 @@ class NetworkView(View):
 
     title = "Who backs whom: the actor network"
 
-    def __init__(self, tables: dict[str, pd.DataFrame]) -> None:
+    def __init__(self, tables: Mapping[str, pd.DataFrame]) -> None:
         self.graph = build_graph(tables["actors"], tables["relations"])
         self.pos = camp_layout(self.graph)
         self.nodes = list(self.graph.nodes())
@@ -328,6 +329,6 @@ def centrality_html(table: pd.DataFrame, top: int = 15) -> str:
     )
 
 
-def make_view(tables: dict | None = None) -> NetworkView:
-    """The network view over ``tables`` (default: the course datasets)."""
-    return NetworkView(tables if tables is not None else data.load_all())
+def make_view(tables: Mapping[str, pd.DataFrame] | None = None, **values: Any) -> NetworkView:
+    """The view over ``tables`` (default: the course data), its controls set to ``values``."""
+    return NetworkView(tables if tables is not None else data.load_all()).start(**values)

@@ -16,6 +16,7 @@ import pandas as pd
 from IPython.display import HTML, Markdown
 from matplotlib.figure import Figure
 
+from brinkmanship import data
 from brinkmanship import timeline as tl
 from brinkmanship.widgets.base import View, headless
 
@@ -51,12 +52,13 @@ class TimelineResult:
         return len(self.events)
 
 
-class TimelineExplorer(View):
+class TimelineView(View):
     """Filter events by dates, actors, theatre, type, period and words; see them in lanes and in detail."""
 
     title = "Timeline explorer"
 
-    def __init__(self, events: pd.DataFrame, actors: pd.DataFrame, sources: pd.DataFrame | None = None) -> None:
+    def __init__(self, tables: Mapping[str, pd.DataFrame]) -> None:
+        events, actors, sources = tables["events"], tables["actors"], tables.get("sources")
         self.events = tl.prepare_events(events, actors)
         if self.events.empty:
             raise ValueError("the timeline explorer needs at least one event")
@@ -254,10 +256,9 @@ class TimelineExplorer(View):
         )
 
 
-def make_view(tables: dict[str, pd.DataFrame] | None = None) -> TimelineExplorer:
-    """The explorer over the course data (or over ``tables`` with events, actors and sources)."""
-    if tables is None:
-        from brinkmanship import data
+TimelineExplorer = TimelineView  # the old name
 
-        tables = data.load_all()
-    return TimelineExplorer(tables["events"], tables["actors"], tables.get("sources"))
+
+def make_view(tables: Mapping[str, pd.DataFrame] | None = None, **values: Any) -> TimelineView:
+    """The explorer over ``tables`` (default: the course data), its controls set to ``values``."""
+    return TimelineView(tables if tables is not None else data.load_all()).start(**values)
