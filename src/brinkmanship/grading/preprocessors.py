@@ -31,7 +31,7 @@ from traitlets import Any as AnyTrait
 from traitlets import Bool, Float, Integer, Unicode
 
 from brinkmanship.grading import answers, flags
-from brinkmanship.grading.sandbox import Limits, Output, SandboxUnavailable, make_runner
+from brinkmanship.grading.sandbox import Limits, Output, SandboxMissingError, make_runner
 from brinkmanship.grading.sandbox.pool import Recipe, pool_for
 from brinkmanship.grading.sanitize import is_test, nbgrader_id, sanitize
 from brinkmanship.grading.trusted import HIDDEN_BEGIN, Plan, bound_names, hidden_lines, make_plan, tests_for
@@ -135,7 +135,7 @@ class SandboxedExecute(NbGraderPreprocessor):
         values: dict[str, dict[str, Any]] = {}
         try:
             values = self._run_student_code(nb, plan, resources, problems)
-        except SandboxUnavailable:
+        except SandboxMissingError:
             raise
         except Exception as exc:  # a bug of ours or a broken kernel: this notebook, not the batch
             problems.append(f"grading error: {type(exc).__name__}: {exc}")
@@ -249,9 +249,8 @@ class _Session:
         return True
 
     def run(self, index: int, source: str, label: str) -> Output:
-        if self.kernel is None or not self.kernel.alive():
-            if not self._restart():
-                return Output(status="died")
+        if (self.kernel is None or not self.kernel.alive()) and not self._restart():
+            return Output(status="died")
         budget = max(0, min(self.limits.cell_output_bytes, self.limits.total_output_bytes - self.used))
         out = self.kernel.execute(source, self._remaining(self.limits.cell_timeout), budget=budget or 1)
         self.used += sum(len(str(o)) for o in out.outputs)
@@ -269,7 +268,12 @@ class _Session:
         }.get(out.status, out.status)
         self.problems.append(f"{label}: {reason}")
         out.outputs.append(
-            {"output_type": "error", "ename": "GradingError", "evalue": reason, "traceback": [f"GradingError: {reason}"]}
+            {
+                "output_type": "error",
+                "ename": "GradingError",
+                "evalue": reason,
+                "traceback": [f"GradingError: {reason}"],
+            }
         )
         self.kernel.kill()
         self.kernel = None
@@ -278,9 +282,8 @@ class _Session:
     def extract(self, names: list[str]) -> str | None:
         if not names:
             return "{}"
-        if self.kernel is None or not self.kernel.alive():
-            if not self._restart():
-                return None
+        if (self.kernel is None or not self.kernel.alive()) and not self._restart():
+            return None
         out = self.kernel.execute(
             answers.extract_code(names), self._remaining(30.0), store_history=False, budget=answers.MAX_BYTES
         )

@@ -61,10 +61,7 @@ class Collector:
 
 def grade_one(task: Task, setup: WorkerSetup, config: Any, collector: Collector, log: Any) -> dict[str, Any]:
     """Autograde ``task`` with nbgrader; never raises (every failure becomes a problem of this student)."""
-    from nbgrader.converters import Autograde
-    from nbgrader.coursedir import CourseDirectory
-
-    from brinkmanship.grading.sandbox import SandboxUnavailable
+    from brinkmanship.grading.sandbox import SandboxMissingError
 
     collector.items = {}
     result: dict[str, Any] = {"student": task.student, "disk_id": task.disk_id, "digest": task.digest}
@@ -72,16 +69,9 @@ def grade_one(task: Task, setup: WorkerSetup, config: Any, collector: Collector,
     try:
         if not task.notebooks:  # nothing gradable: record the submission with zeros, as nbgrader does
             _record_empty(setup, task)
-            raise _Nothing
-        coursedir = CourseDirectory(config=config)
-        coursedir.assignment_id = setup.assignment
-        coursedir.student_id = task.disk_id
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # nbgrader's SQLAlchemy autoflush notices
-            Autograde(coursedir=coursedir, config=config, log=log).start()
-    except _Nothing:
-        pass
-    except SandboxUnavailable as exc:
+        else:
+            _autograde(task, setup, config, log)
+    except SandboxMissingError as exc:
         problems.append(f"not graded: {exc}")
         result["retry"] = True
     except Exception as exc:  # nbgrader's own failure for this student (it already removed the output)
@@ -100,8 +90,16 @@ def grade_one(task: Task, setup: WorkerSetup, config: Any, collector: Collector,
     return result
 
 
-class _Nothing(Exception):
-    pass
+def _autograde(task: Task, setup: WorkerSetup, config: Any, log: Any) -> None:
+    from nbgrader.converters import Autograde
+    from nbgrader.coursedir import CourseDirectory
+
+    coursedir = CourseDirectory(config=config)
+    coursedir.assignment_id = setup.assignment
+    coursedir.student_id = task.disk_id
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # nbgrader's SQLAlchemy autoflush notices
+        Autograde(coursedir=coursedir, config=config, log=log).start()
 
 
 def _record_empty(setup: WorkerSetup, task: Task) -> None:
@@ -117,7 +115,9 @@ def _record_empty(setup: WorkerSetup, task: Task) -> None:
 
         when = parse_utc(stamp.read_text().strip())
     with opened(setup.db_url) as gb:
-        submission = gb.update_or_create_submission(setup.assignment, task.disk_id, **({"timestamp": when} if when else {}))
+        submission = gb.update_or_create_submission(
+            setup.assignment, task.disk_id, **({"timestamp": when} if when else {})
+        )
         for nb in submission.notebooks:
             for grade in nb.grades:
                 grade.auto_score = 0.0

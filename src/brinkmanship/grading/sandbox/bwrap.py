@@ -24,7 +24,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from brinkmanship.grading.sandbox import Limits, SandboxUnavailable
+from brinkmanship.grading.sandbox import Limits, SandboxMissingError
 from brinkmanship.grading.sandbox.kernel import JupyterKernel, connection_info, read_json_fd
 
 HOME = "/home/student"
@@ -80,9 +80,9 @@ class BwrapRunner:
         self._count = 0
 
     def check(self) -> None:
-        """Raise SandboxUnavailable with a one-line reason if bwrap cannot make a sandbox here."""
+        """Raise SandboxMissingError with a one-line reason if bwrap cannot make a sandbox here."""
         if not self.exe:
-            raise SandboxUnavailable(f"{INSTALL_HINT}; it is not installed here.")
+            raise SandboxMissingError(f"{INSTALL_HINT}; it is not installed here.")
         probe = subprocess.run(
             [self.exe, *self._namespace_args(), "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "true"],
             capture_output=True,
@@ -91,13 +91,13 @@ class BwrapRunner:
         )
         if probe.returncode != 0:
             reason = (probe.stderr.strip().splitlines() or ["unknown error"])[-1]
-            raise SandboxUnavailable(f"{INSTALL_HINT}; `bwrap` failed here: {reason}")
+            raise SandboxMissingError(f"{INSTALL_HINT}; `bwrap` failed here: {reason}")
 
     def _namespace_args(self) -> list[str]:
         args = ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
         if not self.root:
             args.append("--unshare-user")
-        return args + ["--die-with-parent", "--new-session"]
+        return [*args, "--die-with-parent", "--new-session"]
 
     def _uid(self, slot: int) -> int:
         self._count += 1
