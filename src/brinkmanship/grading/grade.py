@@ -209,7 +209,8 @@ def _plan(
             continue
         notes[student] = list(sub.notes)
         staged = _stage(root, assignment.name, sub, notes[student])
-        tasks[student] = Task(student, sub.disk_id, staged, sub_digest)
+        unchanged = bool(record and record.get("digest") == sub_digest)
+        tasks[student] = Task(student, sub.disk_id, staged, sub_digest, unchanged)
     return tasks, skipped, notes
 
 

@@ -372,3 +372,54 @@ class HideHiddenTests(NbGraderPreprocessor):
 
 def digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+WAITING = "*Not graded yet: this answer is waiting for your instructor.*"
+
+
+class ExplainPending(NbGraderPreprocessor):
+    """Say in the feedback what is not final: written answers awaiting a hand grade, and lateness.
+
+    nbgrader's feedback page prints an ungraded written answer as ``Score: 0.0``; a student reading it
+    would think the answer earned nothing. This step (after ``GetGrades``) adds a note above each such answer
+    and one at the top saying what the total does not include yet, and when the work arrived.
+    """
+
+    def preprocess(self, nb: NotebookNode, resources: dict[str, Any]) -> tuple[NotebookNode, dict[str, Any]]:
+        from nbgrader.api import Gradebook, MissingEntry
+
+        info = resources["nbgrader"]
+        pending: set[str] = set()
+        late_seconds, stamp = 0.0, None
+        with Gradebook(info["db_url"], self.config.CourseDirectory.get("course_id") or "default_course") as gb:
+            try:
+                submitted = gb.find_submission_notebook(info["notebook"], info["assignment"], info["student"])
+            except MissingEntry:
+                return nb, resources
+            pending = {g.name for g in submitted.grades if g.needs_manual_grade and g.manual_score is None}
+            late_seconds = float(submitted.assignment.total_seconds_late or 0.0)
+            stamp = submitted.assignment.timestamp
+        cells = []
+        lines = []
+        if pending:
+            lines.append(
+                f"**{len(pending)} written answer(s) are still waiting for your instructor's grade.** They show as "
+                "0 below until then: the total above is not final."
+            )
+        if stamp is None:
+            lines.append("Arrival time: not recorded, so lateness was not judged.")
+        elif late_seconds > 0:
+            lines.append(
+                f"Received {stamp:%Y-%m-%d %H:%M} UTC, **{late_seconds / 3600:.1f} hours after the due date**."
+            )
+        else:
+            lines.append(f"Received {stamp:%Y-%m-%d %H:%M} UTC, on time.")
+        cells.append(nbformat.v4.new_markdown_cell("\n\n".join(lines)))
+        for cell in nb.cells:
+            if nbgrader_id(cell) in pending:
+                cells.append(
+                    nbformat.v4.new_markdown_cell("*Not graded yet: this answer is waiting for your instructor.*")
+                )
+            cells.append(cell)
+        nb.cells = cells
+        return nb, resources

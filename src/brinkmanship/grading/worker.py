@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from brinkmanship.grading.batch import die_with_parent
-from brinkmanship.grading.course import COURSE_ID, course_config
+from brinkmanship.grading.config import load_course_config
+from brinkmanship.grading.course import COURSE_ID
 from brinkmanship.grading.release import errors, quiet_logger
 
 
@@ -40,6 +41,7 @@ class Task:
     disk_id: str  # its collision-free name in the course's folders and the gradebook
     notebooks: tuple[str, ...]  # notebooks that were submitted (and staged)
     digest: str
+    unchanged: bool = False  # graded before with the same content (a --force regrade)
 
 
 @dataclass
@@ -71,6 +73,8 @@ def grade_one(task: Task, setup: WorkerSetup, config: Any, collector: Collector,
             _record_empty(setup, task)
         else:
             _autograde(task, setup, config, log)
+            if task.unchanged:
+                _keep_hand_grades(setup, task)
     except SandboxMissingError as exc:
         problems.append(f"not graded: {exc}")
         result["retry"] = True
@@ -100,6 +104,19 @@ def _autograde(task: Task, setup: WorkerSetup, config: Any, log: Any) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # nbgrader's SQLAlchemy autoflush notices
         Autograde(coursedir=coursedir, config=config, log=log).start()
+
+
+def _keep_hand_grades(setup: WorkerSetup, task: Task) -> None:
+    """A regrade of the same work keeps what was graded by hand: no new "needs manual grade" for it."""
+    from brinkmanship.grading.gradebook import opened
+
+    with opened(setup.db_url) as gb:
+        submission = gb.find_submission(setup.assignment, task.disk_id)
+        for nb in submission.notebooks:
+            for grade in nb.grades:
+                if grade.manual_score is not None and grade.needs_manual_grade:
+                    grade.needs_manual_grade = False
+        gb.db.commit()
 
 
 def _record_empty(setup: WorkerSetup, task: Task) -> None:
@@ -187,7 +204,7 @@ def worker_config(setup: WorkerSetup, slot: int, collector: Collector) -> Any:
     """The course's nbgrader config, with this run's limits, sandbox and report collector."""
     from pathlib import Path
 
-    config = course_config(Path(setup.root), setup.db_url)
+    config = load_course_config(Path(setup.root), setup.db_url)
     config.Autograde.force = True
     config.Autograde.create_student = True
     for key, value in setup.limits.items():
