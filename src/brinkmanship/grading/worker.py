@@ -198,6 +198,9 @@ def serve(tasks: Any, results: Any, slot: int, setup: WorkerSetup) -> None:
         key, task = item
         results.put(("start", os.getpid(), key))
         results.put(("done", os.getpid(), grade_one(task, setup, config, collector, log)))
+    from brinkmanship.grading.sandbox.pool import close_all
+
+    close_all()  # spare kernels die and are reaped here, so their CPU time is accounted to this worker
 
 
 def worker_config(setup: WorkerSetup, slot: int, collector: Collector) -> Any:

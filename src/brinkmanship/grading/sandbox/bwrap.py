@@ -68,6 +68,19 @@ def _system_binds() -> list[str]:
     return args
 
 
+class _BwrapKernel(JupyterKernel):
+    init_pid = 0
+
+    def kernel_pids(self) -> list[int]:
+        """The kernel is the only child of bwrap's init process (``child-pid``) in the sandbox."""
+        import psutil
+
+        try:
+            return [child.pid for child in psutil.Process(self.init_pid).children()]
+        except psutil.Error:
+            return []
+
+
 class BwrapRunner:
     """Starts each kernel in a fresh bwrap sandbox."""
 
@@ -204,7 +217,8 @@ class BwrapRunner:
         finally:
             os.close(info_r)
         host = dict(info, ip=f"/proc/{pid}/root{SOCKETS}/kernel")
-        kernel = JupyterKernel(proc, host, limits, label=f"bwrap pid {pid}", log_fd=log_r)
+        kernel = _BwrapKernel(proc, host, limits, label=f"bwrap pid {pid}", log_fd=log_r)
+        kernel.init_pid = pid
         try:
             kernel.wait_ready(limits.startup_timeout)
         except Exception:
