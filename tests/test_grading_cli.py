@@ -299,3 +299,22 @@ def test_check_real_assignment_solution_gets_full_marks(repo_root: Path, tmp_pat
     total = next(line for line in out.splitlines() if line.startswith("autograded:"))
     earned, possible = total.split(":")[1].split(" points")[0].split(" of ")
     assert float(earned) == float(possible) > 0, out
+
+
+def test_check_cell_inside_the_notebook(repo_root: Path, tmp_path: Path, monkeypatch, capsys) -> None:
+    from brinkmanship.grading.check import here
+
+    learner = tmp_path / "sources.ipynb"
+    nb = nbformat.read(repo_root / "assignments" / "sources" / "sources.ipynb", as_version=4)
+    assert nb.cells[-1].source.strip().endswith("here()")  # every assignment ends with the check cell
+    nbformat.write(nb, learner)
+    monkeypatch.chdir(repo_root)
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    monkeypatch.delenv("BRINKMANSHIP_SANDBOX", raising=False)
+    monkeypatch.setenv("JPY_SESSION_NAME", str(learner))  # what Jupyter sets for a notebook's kernel
+    here()
+    out = capsys.readouterr().out
+    assert "Question 1 · Classify the footnotes" in out and "autograded: 0 of 14 points" in out
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    here()
+    assert "not while grading" in capsys.readouterr().out

@@ -239,8 +239,6 @@ def main(notebook: Path, course: str | None = None, assignment: str | None = Non
 
 def here(notebook: str | os.PathLike[str] | None = None) -> None:
     """Check the notebook this kernel belongs to (save it first); does nothing while being graded."""
-    from IPython.display import display
-
     if os.environ.get("BRINKMANSHIP_SANDBOX") or os.environ.get("NBGRADER_EXECUTION"):
         print("(the check runs only while you work, not while grading)")
         return
@@ -252,4 +250,4 @@ def here(notebook: str | os.PathLike[str] | None = None) -> None:
         text, _status = render(path, check(path))
     except GradingError as exc:
         text = f"brinkmanship check: {exc}"
-    display({"text/plain": text}, raw=True)
+    print(text)
