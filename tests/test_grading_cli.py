@@ -114,7 +114,7 @@ def test_grade_resumes_and_regrades_only_changes(course: Path, tmp_path: Path) -
     assert (course / "autograded" / "cat" / g.ASSIGNMENT / f"{g.ASSIGNMENT}.ipynb").is_file()
     assert main(["export", g.ASSIGNMENT, "--course", str(course)]) == 0
     grades = (course / "exports" / f"{g.ASSIGNMENT}-grades.csv").read_text().splitlines()
-    assert grades[0].startswith("student,q1_test,q2_test,q3_test,q4_answer,")
+    assert grades[0].startswith("student,name,q1_test,q2_test,q3_test,q4_answer,pending,")
 
 
 def _slow_class(course: Path, subs: Path, slow: dict[str, float]) -> None:
