@@ -86,15 +86,11 @@ probe = w.VBox([probe_choice, probe_text])
 probe.add_class("brink-view")
 probe"""
 
-CELLS = [
-    PROBE,
-    "from brinkmanship import data\ntables = data.load_all()",
-    "from brinkmanship.widgets import timeline\ntimeline.make_view(tables)",
-    "from brinkmanship.widgets import escalation\nescalation.make_view(tables)",
-    "from brinkmanship.widgets import network\nnetwork.make_view(tables)",
-    "from brinkmanship.widgets import argument\nargument.make_view(tables)",
-    "from brinkmanship.widgets import game\ngame.make_view(tables)",
-]
+CELLS = {
+    "probe": PROBE,
+    "tables": "import brinkmanship as bm\n\ntables = bm.load()",
+    **{view: f"bm.views.{view}(tables)" for view in VIEWS[1:]},
+}
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -112,23 +108,26 @@ def write_notebook(root: Path, cells: list[str]) -> str:
     return "bench.ipynb"
 
 
-def measure(changes: int, warmup: int) -> dict[str, list[float]]:
-    times: dict[str, list[float]] = {v: [] for v in VIEWS}
+def measure(changes: int, warmup: int, views: tuple[str, ...] = VIEWS, shots: bool = False) -> dict[str, list[float]]:
+    views = ("probe", *[v for v in views if v != "probe"])
+    times: dict[str, list[float]] = {v: [] for v in views}
     with tempfile.TemporaryDirectory(prefix="brink-bench-") as tmp:
         root, state = Path(tmp) / "root", Path(tmp) / "state"
         root.mkdir()
-        name = write_notebook(root, CELLS)
+        name = write_notebook(root, [CELLS["probe"], CELLS["tables"], *[CELLS[v] for v in views[1:]]])
         with bh.running_lab(root, state) as lab, bh.browser_page() as page:
             bh.open_notebook(page, lab, name)
             bh.run_all(page)
-            page.wait_for_function(f"() => document.querySelectorAll('.brink-view').length >= {len(VIEWS)}")
-            for i, view in enumerate(VIEWS):
+            page.wait_for_function(f"() => document.querySelectorAll('.brink-view').length >= {len(views)}")
+            for i, view in enumerate(views):
                 steps = STEPS[view]
                 for k in range(warmup + changes):
                     act = steps[k % len(steps)]
                     ms = page.evaluate(bh.REDRAW_JS, {"view": i, "act": act, "quiet": 150, "timeout": 20_000})
                     if k >= warmup:
                         times[view].append(float(ms))
+                if shots:
+                    bh.shot(page.locator(".brink-view").nth(i), f"bench-{view}.png")
             if page.errors:
                 print("browser console errors:", *page.errors[:5], sep="\n  ", file=sys.stderr)
     return times
@@ -139,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--changes", type=int, default=20, help="timed control changes per view")
     parser.add_argument("--warmup", type=int, default=2, help="untimed changes per view first")
     parser.add_argument("--json", type=Path, help="also write the raw times here")
+    parser.add_argument("--views", nargs="*", default=list(VIEWS[1:]), choices=VIEWS[1:], help="views to time")
+    parser.add_argument("--shots", action="store_true", help="save a screenshot of each view to test-artifacts/")
     args = parser.parse_args(argv)
     reason = bh.missing_browser()
     if reason:
@@ -146,10 +147,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"# browser redraw latency, {platform.node()}: {os.cpu_count()} cores, load {load:.2f}")
-    times = measure(args.changes, args.warmup)
+    times = measure(args.changes, args.warmup, tuple(args.views), args.shots)
     probe = statistics.median(times["probe"])
     print(f"{'view':<12}{'n':>4}{'median ms':>11}{'p90 ms':>9}{'min':>7}{'max':>7}{'x probe':>9}")
-    for view in VIEWS:
+    for view in times:
         t = times[view]
         med = statistics.median(t)
         print(
