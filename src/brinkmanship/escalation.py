@@ -275,8 +275,9 @@ def change_point(series: pd.Series, min_size: int = 1) -> dict[str, Any]:
     single odd last value can make a "shift" of its own.
     """
     s = series.dropna().astype(float)
-    if len(s) < max(2, 2 * min_size):
-        raise ValueError(f"change_point needs at least {max(2, 2 * min_size)} non-missing values, got {len(s)}")
+    need = max(2, 2 * min_size)
+    if len(s) < need:
+        raise ValueError(f"change_point needs at least {'two' if need == 2 else need} non-missing values, got {len(s)}")
     x = s.to_numpy()
     n = len(x)
     k = np.arange(max(1, min_size), n - max(1, min_size) + 1)  # split before k: left = x[:k], right = x[k:]

@@ -97,6 +97,11 @@ class View:
         raise NotImplementedError
 
     # --- shared machinery -----------------------------------------------------------------------------
+    @property
+    def fig(self) -> Any:
+        """The live figure (the same object on every update)."""
+        return self.result.figure
+
     def values(self) -> dict[str, Any]:
         """Current control values by name."""
         return {k: c.value for k, c in self.controls.items() if hasattr(c, "value")}

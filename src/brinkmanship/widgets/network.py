@@ -37,7 +37,16 @@ from brinkmanship.network import (
 from brinkmanship.style import CAMP_COLOURS, OKABE_ITO, PALETTE, set_accessible, table_html
 from brinkmanship.widgets.base import View, ViewResult, empty_note, esc, new_canvas, put, segments
 
-__all__ = ["DEFAULT_DATE", "NetworkResult", "NetworkView", "centrality_html", "date_options", "make_view", "short_name"]
+__all__ = [
+    "BENCHMARK_STEPS",
+    "DEFAULT_DATE",
+    "NetworkResult",
+    "NetworkView",
+    "centrality_html",
+    "date_options",
+    "make_view",
+    "short_name",
+]
 
 DEFAULT_DATE = "2020-01-01"
 # a cycle of control changes for benchmarks/widgets.py; it ends where it started

@@ -24,6 +24,21 @@ from brinkmanship.style import OKABE_ITO, set_accessible, table_html
 from brinkmanship.widgets.base import View, ViewResult, empty_note, headless, new_canvas
 
 
+# a cycle of control changes for benchmarks/widgets.py; it ends where it started
+BENCHMARK_STEPS: list[dict[str, Any]] = [
+    {"theatre": "iraq"},
+    {"search": "tanker"},
+    {"theatre": ""},
+    {"period": "article"},
+    {"lanes": "actor"},
+    {"event_type": "quad:4"},
+    {"search": ""},
+    {"lanes": "theatre"},
+    {"event_type": ""},
+    {"period": ""},
+]
+
+
 @dataclass(frozen=True)
 class TimelineResult(ViewResult):
     """What one update computed: the matching events, their table and the chosen event."""
@@ -367,4 +382,4 @@ def make_view(tables: Mapping[str, pd.DataFrame] | None = None, **values: Any) -
     return TimelineView(tables if tables is not None else data.load_all()).start(**values)
 
 
-__all__ = ["TimelineExplorer", "TimelineResult", "TimelineView", "make_view"]
+__all__ = ["BENCHMARK_STEPS", "TimelineExplorer", "TimelineResult", "TimelineView", "make_view"]
