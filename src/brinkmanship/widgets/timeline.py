@@ -23,7 +23,6 @@ from brinkmanship import timeline as tl
 from brinkmanship.style import OKABE_ITO, set_accessible, table_html
 from brinkmanship.widgets.base import View, ViewResult, empty_note, headless, new_canvas
 
-
 # a cycle of control changes for benchmarks/widgets.py; it ends where it started
 BENCHMARK_STEPS: list[dict[str, Any]] = [
     {"theatre": "iraq"},
