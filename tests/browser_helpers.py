@@ -133,10 +133,17 @@ def lab_env(state: Path) -> dict[str, str]:
 
 
 @contextmanager
-def running_lab(root: Path, state: Path, extra_args: list[str] | None = None, env: dict | None = None) -> Iterator[Lab]:
-    """``jupyter lab`` on a free port serving ``root``; stopped (kernels included) on exit."""
+def running_lab(
+    root: Path,
+    state: Path,
+    extra_args: list[str] | None = None,
+    env: dict | None = None,
+    add_venv_to_path: bool = True,
+) -> Iterator[Lab]:
+    """``jupyter lab`` on a free port serving ``root``, with no tty; stopped (kernels included) on exit."""
     env = dict(env) if env is not None else lab_env(state)
-    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    if add_venv_to_path:
+        env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     port, token = free_port(), secrets.token_hex(16)
     cmd = [
         str(Path(sys.executable).parent / "jupyter"),
@@ -155,7 +162,9 @@ def running_lab(root: Path, state: Path, extra_args: list[str] | None = None, en
         cmd.append("--allow-root")
     log_path = state / "jupyter.log"
     log = log_path.open("wb")
-    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=root)
+    proc = subprocess.Popen(
+        cmd, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=root
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 90

@@ -98,7 +98,9 @@ def test_grade_resumes_and_regrades_only_changes(course: Path, tmp_path: Path) -
         g.submit(subs, student, g.honest(rel, wrong=wrong))
     first = grade.grade(course, g.ASSIGNMENT, subs, workers=2, timeout=20, progress=False)
     assert first["last_run"]["graded"] == ["ann", "ben", "cat"]
-    scores = {s: sum(x["auto_score"] or 0 for x in v["grades"] if not x["written"]) for s, v in first["students"].items()}
+    scores = {
+        s: sum(x["auto_score"] or 0 for x in v["grades"] if not x["written"]) for s, v in first["students"].items()
+    }
     assert scores == {"ann": 6, "ben": 4, "cat": 0}
     again = grade.grade(course, g.ASSIGNMENT, subs, workers=2, timeout=20, progress=False)
     assert again["last_run"]["graded"] == [] and again["last_run"]["skipped_unchanged"] == ["ann", "ben", "cat"]
@@ -213,6 +215,7 @@ def test_kill_9_leaves_nothing_behind_after_the_next_run(course: Path, tmp_path:
     everyone = tree()
     run.kill()  # kill -9 of the grading command
     run.communicate(timeout=60)
+
     def alive(proc: psutil.Process) -> bool:
         try:
             return proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE
