@@ -77,7 +77,7 @@ class Missing:
 # Runs inside the student's kernel (so it may only use what any student code could). It prints one JSON
 # document on stdout and leaves no name behind. Kept dependency-free: pandas and numpy are used only if
 # the student's code already imported them.
-EXTRACT = r'''
+EXTRACT = r"""
 def __brinkmanship_extract(names):
     import json as _json, math as _math, sys as _sys
     np = _sys.modules.get("numpy")
@@ -189,7 +189,7 @@ def __brinkmanship_extract(names):
 
 print(__brinkmanship_extract(%(names)r), end="")
 del __brinkmanship_extract
-'''
+"""
 
 
 def extract_code(names: list[str]) -> str:

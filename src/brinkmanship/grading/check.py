@@ -176,7 +176,16 @@ def check(notebook: Path, course: str | None = None, assignment: str | None = No
         else:
             passed = bool(g["passed"])
             why = "" if passed else (g["reason"] or "not graded")
-            rows.append(Row(heading, g["grade_id"], g["auto_score"] or 0.0, g["max_score"], "passed" if passed else "failed", why))
+            rows.append(
+                Row(
+                    heading,
+                    g["grade_id"],
+                    g["auto_score"] or 0.0,
+                    g["max_score"],
+                    "passed" if passed else "failed",
+                    why,
+                )
+            )
     notes = [p for p in result["problems"] if "grading error" in p or "not graded" in p or "limit" in p]
     if invalid:
         notes.insert(0, f"{notebook.name} is not a notebook the grader can read: {invalid}")
@@ -208,7 +217,11 @@ def render(notebook: Path, result: dict) -> tuple[str, int]:
         table,
         "",
         f"autograded: {earned:g} of {possible:g} points"
-        + (f"; {sum(r.status == 'instructor' for r in rows)} written answer(s) marked by your instructor" if rows else ""),
+        + (
+            f"; {sum(r.status == 'instructor' for r in rows)} written answer(s) marked by your instructor"
+            if rows
+            else ""
+        ),
     ]
     lines += [f"note: {n}" for n in result["notes"]]
     if failing:

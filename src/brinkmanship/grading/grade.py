@@ -326,4 +326,3 @@ def _load(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict) or not isinstance(data.get("students"), dict):
         return {}  # an older report format: start a new history
     return data
-

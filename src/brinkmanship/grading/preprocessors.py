@@ -269,7 +269,12 @@ class _Session:
         }.get(out.status, out.status)
         self.problems.append(f"{label}: {reason}")
         out.outputs.append(
-            {"output_type": "error", "ename": "GradingError", "evalue": reason, "traceback": [f"GradingError: {reason}"]}
+            {
+                "output_type": "error",
+                "ename": "GradingError",
+                "evalue": reason,
+                "traceback": [f"GradingError: {reason}"],
+            }
         )
         self.kernel.kill()
         self.kernel = None

@@ -117,7 +117,9 @@ def _record_empty(setup: WorkerSetup, task: Task) -> None:
 
         when = parse_utc(stamp.read_text().strip())
     with opened(setup.db_url) as gb:
-        submission = gb.update_or_create_submission(setup.assignment, task.disk_id, **({"timestamp": when} if when else {}))
+        submission = gb.update_or_create_submission(
+            setup.assignment, task.disk_id, **({"timestamp": when} if when else {})
+        )
         for nb in submission.notebooks:
             for grade in nb.grades:
                 grade.auto_score = 0.0

@@ -242,13 +242,13 @@ class EscalationView(View):
             x=[], y=[], text=[], scales=scales, default_size=13, font_weight="bold", x_offset=6, y_offset=-8,
             colors=[OKABE_ITO["black"]],
         )  # fmt: skip
-        self.ax_x = bq.Axis(scale=self.sx, grid_lines="solid", grid_color="#e5e5e5")
+        self.ax_x = bq.Axis(scale=self.sx, grid_lines="solid", grid_color="#e5e5e5", num_ticks=7, tick_format="%b %Y")
         self.ax_y = bq.Axis(scale=self.sy, orientation="vertical", grid_lines="solid", grid_color="#e5e5e5")
         marks = [self.area, self.zero, self.line_a, self.line_b, self.line, self.keys, self.key_labels]
         self.canvas = new_canvas(
             scales, [self.ax_x, self.ax_y], marks, height=400, margin={"top": 60, "bottom": 45, "left": 70, "right": 30}
         )
-        self.canvas.legend_location = "top-left"
+        self.canvas.legend_location = "bottom-left"  # conflict runs down from zero on the right
 
     def _draw(
         self, plot: dict[str, Any], v: dict[str, Any], dyad: Dyad, start: Any, end: Any, key: pd.DataFrame

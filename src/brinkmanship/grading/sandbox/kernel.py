@@ -122,7 +122,9 @@ class JupyterKernel:
                 # ZeroMQ refused an output message over the size limit: the status after it was lost with it
                 if not out.truncated:
                     out.truncated = True
-                    out.outputs.append({"output_type": "stream", "name": "stdout", "text": TRUNCATED.format(limit=limit)})
+                    out.outputs.append(
+                        {"output_type": "stream", "name": "stdout", "text": TRUNCATED.format(limit=limit)}
+                    )
                 self._reconnect()
                 return out
             if remaining <= 0:
