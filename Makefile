@@ -57,6 +57,7 @@ release-check: $(STAMP)
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/widgets.py
+	$(BIN)/python benchmarks/browser.py
 	$(BIN)/python benchmarks/grading.py
 
 clean:
