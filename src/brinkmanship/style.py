@@ -45,15 +45,19 @@ ALT_TEXT_KEY = "alt_text"
 FIXED_LAYOUT_KEY = "fixed_layout"
 
 
-def set_accessible(fig: Figure, title: str, alt_text: str) -> Figure:
+def set_accessible(fig: Any, title: str, alt_text: str) -> Any:
     """Give a figure the title and alt text every course figure must carry.
 
-    The alt text is kept on the figure (``fig.alt_text``) so tests and widgets can show it, and in the
-    PNG metadata (``Description``) when saved with :func:`save_png`.
+    Works for matplotlib Figures (``suptitle``) and for the views' live bqplot Figures (``title``). The alt
+    text is kept on the figure (``fig.alt_text``) so tests and views can show it, and in the PNG metadata
+    (``Description``) when saved with :func:`save_png`.
     """
     if not title.strip() or not alt_text.strip():
         raise ValueError("a course figure needs a non-empty title and alt text")
-    fig.suptitle(title)
+    if isinstance(fig, Figure):
+        fig.suptitle(title)
+    else:
+        fig.title = title
     setattr(fig, ALT_TEXT_KEY, alt_text)
     return fig
 
@@ -80,13 +84,15 @@ def figure_png(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
-def alt_text(fig: Figure) -> str | None:
+def alt_text(fig: Any) -> str | None:
     """The alt text attached by :func:`set_accessible`, or None."""
     return getattr(fig, ALT_TEXT_KEY, None)
 
 
-def figure_title(fig: Figure) -> str:
-    """The figure's title: the suptitle if set, else the first axes title."""
+def figure_title(fig: Any) -> str:
+    """The figure's title: the suptitle if set, else the first axes title (a live figure's ``title``)."""
+    if not isinstance(fig, Figure):
+        return str(getattr(fig, "title", "") or "")
     if fig._suptitle is not None and fig._suptitle.get_text():
         return fig._suptitle.get_text()
     for ax in fig.axes:
@@ -325,7 +331,7 @@ def _bar_alt(
 _TABLE_IDS = itertools.count()
 
 
-def table_html(frame: pd.DataFrame, *, max_rows: int | None = None, classes: str = "") -> str:
+def table_html(frame: pd.DataFrame, *, max_rows: int | None = None, classes: str = "", index: bool = True) -> str:
     """A DataFrame as HTML whose text columns are left-aligned and wrap instead of being cut.
 
     pandas cuts each cell at ``display.max_colwidth`` (50 characters) with "…" and right-aligns every column;
@@ -333,9 +339,11 @@ def table_html(frame: pd.DataFrame, *, max_rows: int | None = None, classes: str
     """
     limit = pd.get_option("display.max_rows") if max_rows is None else max_rows
     with pd.option_context("display.max_colwidth", None):
-        body = frame.to_html(max_rows=limit, border=0, classes=f"dataframe {classes}".strip(), notebook=True)
+        body = frame.to_html(
+            max_rows=limit, border=0, classes=f"dataframe {classes}".strip(), notebook=True, index=index
+        )
     key = f"brink-t{next(_TABLE_IDS)}"
-    skip = frame.index.nlevels
+    skip = frame.index.nlevels if index else 0
     rules = [f".{key} td, .{key} th {{vertical-align: top}}"]
     for k, col in enumerate(frame.columns):
         series = frame[col]
@@ -349,7 +357,7 @@ def table_html(frame: pd.DataFrame, *, max_rows: int | None = None, classes: str
             f".{key} tbody td:nth-child({n}), .{key} thead th:nth-child({n}) "
             f"{{text-align: left; white-space: normal; {width}}}"
         )
-    if skip == 1:
+    if index and skip == 1:
         rules.append(f".{key} tbody th {{text-align: left}}")
     return f'<div class="{key} brink-table-wrap"><style>{" ".join(rules)}</style>{body}</div>'
 

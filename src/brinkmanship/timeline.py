@@ -269,6 +269,49 @@ def lanes_for(
     return order[:max_lanes]
 
 
+def timeline_points(
+    events: pd.DataFrame,
+    *,
+    lanes: str = "theatre",
+    actors: Iterable[str] | None = None,
+    actor_labels: Mapping[str, str] | None = None,
+    max_lanes: int = 12,
+) -> tuple[list[str], list[str], pd.DataFrame]:
+    """What a timeline draws, for any renderer: lane keys, lane labels, and one row per mark.
+
+    Mark columns: ``date``, ``lane`` (row number, 0 at the top), ``goldstein``, ``size``, ``role``
+    ("event" in theatre lanes; "source" or "target" in actor lanes, where an event is marked in the lane of
+    the actor who acted and, hollow, in the lane of the actor acted upon), ``event_id`` and ``tooltip``.
+    """
+    ev = events if "source_name" in events else prepare_events(events)
+    keys = lanes_for(ev, lanes, actors, max_lanes)
+    pos = {k: i for i, k in enumerate(keys)}
+    names = dict(actor_labels or {})
+    if lanes == "actor" and not names:
+        names = dict(zip(as_text(ev["source_actor_id"]), as_text(ev["source_name"]), strict=False))
+    labels = [shorten(names.get(k, k)) if lanes == "actor" else k.replace("_", " ") for k in keys]
+    g = pd.to_numeric(ev["goldstein"]).astype(float)
+    tips = [
+        f"{e} · {d.day} {d:%b %Y} · {t} (Goldstein {v:+.1f})"
+        for e, d, t, v in zip(as_text(ev["event_id"]), ev["date"], as_text(ev["title"]), g, strict=True)
+    ]
+    base = pd.DataFrame(
+        {"date": ev["date"].to_numpy(), "goldstein": g.to_numpy(), "event_id": as_text(ev["event_id"]).to_numpy()}
+    )
+    base["size"] = _sizes(base["goldstein"].to_numpy())
+    base["tooltip"] = tips
+    parts = []
+    columns = (
+        [("theatre", "event")] if lanes == "theatre" else [("source_actor_id", "source"), ("target_actor_id", "target")]
+    )
+    for column, role in columns:
+        lane = as_text(ev[column]).map(pos).astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        part = base.assign(lane=lane, role=role)
+        parts.append(part[~np.isnan(lane)])
+    marks = pd.concat(parts, ignore_index=True) if parts else base.iloc[:0].assign(lane=[], role=[])
+    return keys, labels, marks
+
+
 def draw_timeline(
     events: pd.DataFrame,
     *,
@@ -462,6 +505,8 @@ def event_detail(
 
 
 def _where(location: str | None, iso3: str | None) -> str:
+    if iso3 == "XXX":  # the dataset's code for "no single country" (at sea, online, several states)
+        iso3 = None
     if location and iso3:
         return f"{location} ({iso3})"
     return location or iso3 or ""
