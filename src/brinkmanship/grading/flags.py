@@ -28,6 +28,7 @@ _ATTRIBUTES = {
     "alarm": "sets an alarm signal",
     "setsid": "detaches a process from the kernel",
     "fork": "forks processes",
+    "register": "registers hooks that run around later cells",
 }
 _MODULES = {
     "ctypes": "calls C functions directly (ctypes)",
@@ -46,23 +47,51 @@ _STRINGS = {
     "grading-report": "mentions grading reports",
     "autograded/": "mentions other students' graded work",
     "submitted/": "mentions other students' submissions",
+    "pre_run_cell": "hooks into IPython's cell events",
+    "brinkmanship": "mentions the grader's package",
+    "verdict": "prints text that imitates the grader's verdicts",
 }
 
 
-def scan(sources: list[str]) -> list[str]:
-    """One line per kind of suspicious code found in ``sources`` (student cells), in a stable order."""
+def scan(sources: list[str], protected: set[str] | frozenset[str] = frozenset()) -> list[str]:
+    """One line per kind of suspicious code in ``sources`` (student cells); ``protected``: the names the
+    assignment's read-only cells define (redefining them changes nothing for grading, but is worth a look)."""
+    import builtins
+
+    from brinkmanship.grading.trusted import bound_names
+
     found: dict[str, None] = {}
+    bound = set().union(*(bound_names(source) for source in sources)) if sources else set()
+    redefined = sorted(bound & set(protected))
+    if redefined:
+        found[f"redefines the assignment's own {', '.join(redefined[:5])}"] = None
+    shadowed = sorted(n for n in bound & set(dir(builtins)) if not n.startswith("_"))
+    if shadowed:
+        found[f"replaces the builtin {', '.join(shadowed[:5])}"] = None
     for source in sources:
         try:
             tree = ast.parse(source)
         except SyntaxError:
             tree = None
         if tree is not None:
+            modules = {
+                (alias.asname or alias.name).split(".")[0]
+                for node in ast.walk(tree)
+                if isinstance(node, ast.Import | ast.ImportFrom)
+                for alias in node.names
+            }
             for node in ast.walk(tree):
+                if isinstance(node, ast.Assign | ast.AugAssign):
+                    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                    for target in targets:
+                        if isinstance(target, ast.Attribute) and getattr(target.value, "id", None) in modules:
+                            found[f"replaces {target.value.id}.{target.attr}"] = None
                 if isinstance(node, ast.Attribute) and node.attr in _ATTRIBUTES:
                     found[_ATTRIBUTES[node.attr]] = None
                 elif isinstance(node, ast.Import | ast.ImportFrom):
-                    names = [a.name for a in node.names] + ([node.module] if isinstance(node, ast.ImportFrom) else [])
+                    names = [a.name for a in node.names]
+                    if isinstance(node, ast.ImportFrom) and node.module:
+                        names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
                     for name in names:
                         for module, why in _MODULES.items():
                             if name and (name == module or name.startswith(module + ".")):

@@ -84,6 +84,7 @@ class File:
     arrival: datetime | None = None
     arrival_source: str = ""
     lms_user: str | None = None
+    note: str = ""
 
 
 @dataclass
@@ -159,9 +160,7 @@ def parse_lms_name(filename: str, notebooks: list[str]) -> tuple[str, str, str |
     return None
 
 
-def collect(
-    source: Path, assignment: str, notebooks: list[str], scratch: Path, inbound: Path | None = None
-) -> Intake:
+def collect(source: Path, assignment: str, notebooks: list[str], scratch: Path, inbound: Path | None = None) -> Intake:
     """All submissions under ``source`` (folder or zip), keyed by student id as given."""
     looked_for = (
         f"<student>/{assignment}/<notebook>.ipynb or <student>/<notebook>.ipynb folders, or LMS files "
@@ -257,7 +256,9 @@ def _loose_file(path: Path, shown: str, notebooks: list[str], found: _Found) -> 
         return
     parsed = parse_lms_name(name, notebooks)
     if parsed is None:
-        found.problem(shown, "cannot tell student and notebook from the file name (expected <student>_..._<notebook>.ipynb)")
+        found.problem(
+            shown, "cannot tell student and notebook from the file name (expected <student>_..._<notebook>.ipynb)"
+        )
         return
     data = _read_regular(path, found, shown, parsed[0])
     if data is not None:
@@ -306,8 +307,8 @@ def _student_folder(folder: Path, student: str, assignment: str, notebooks: list
         data = _read_regular(path, found, shown, student)
         if data is None:
             continue
-        kept = File(student, notebook, found.keep(data), shown)
-        found.files.append(kept)
+        note = "" if path.stem == notebook else f"submitted as {path.name!r}; graded as {notebook}.ipynb"
+        found.files.append(File(student, notebook, found.keep(data), shown, note=note))
 
 
 def _zip_problem(info: zipfile.ZipInfo) -> str | None:
@@ -439,6 +440,8 @@ def _group(found: _Found) -> dict[str, Submission]:
             sub.notes.append(f"{f.notebook}: several files; graded the latest ({f.origin})")
         sub.files[f.notebook] = f.data
         sub.origins[f.notebook] = f.origin
+        if f.note:
+            sub.notes.append(f.note)
         if f.arrival is not None and (sub.arrival is None or f.arrival > sub.arrival):
             sub.arrival, sub.arrival_source = f.arrival, f.arrival_source
     for user_name, ids in users.items():

@@ -7,9 +7,13 @@ regeneration is byte-identical and ``--check`` can compare files exactly.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
 import shutil
+import subprocess
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,13 +102,27 @@ def generate(assignment: Assignment, work: Path, db_url: str | None = None, dued
     log = quiet_logger()
     converter = GenerateAssignment(coursedir=coursedir, config=config, log=log)
     try:
-        converter.start()
+        with _quiet_autotest_kernel():
+            converter.start()
     except Exception as exc:
         raise GradingError(f"nbgrader could not generate {assignment.name!r}: {errors(log) or exc}") from exc
     generated = Generated(course, assignment.name, url)
     for path in generated.release_dir.rglob("*.ipynb"):
         normalise(path)
     return generated
+
+
+@contextlib.contextmanager
+def _quiet_autotest_kernel() -> Iterator[None]:
+    """nbgrader's InstantiateTests starts a kernel whose start-up warnings would reach the user's terminal."""
+    import nbgrader.preprocessors.instantiatetests as autotests
+
+    original = autotests.start_new_kernel
+    autotests.start_new_kernel = functools.partial(original, stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    try:
+        yield
+    finally:
+        autotests.start_new_kernel = original
 
 
 def normalise(path: Path) -> None:

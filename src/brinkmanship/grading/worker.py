@@ -12,11 +12,13 @@ import os
 import signal
 import sys
 import traceback
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
 from brinkmanship.grading.batch import die_with_parent
-from brinkmanship.grading.course import COURSE_ID, course_config
+from brinkmanship.grading.config import load_course_config
+from brinkmanship.grading.course import COURSE_ID
 from brinkmanship.grading.release import errors, quiet_logger
 
 
@@ -39,6 +41,7 @@ class Task:
     disk_id: str  # its collision-free name in the course's folders and the gradebook
     notebooks: tuple[str, ...]  # notebooks that were submitted (and staged)
     digest: str
+    unchanged: bool = False  # graded before with the same content (a --force regrade)
 
 
 @dataclass
@@ -60,20 +63,19 @@ class Collector:
 
 def grade_one(task: Task, setup: WorkerSetup, config: Any, collector: Collector, log: Any) -> dict[str, Any]:
     """Autograde ``task`` with nbgrader; never raises (every failure becomes a problem of this student)."""
-    from nbgrader.converters import Autograde
-    from nbgrader.coursedir import CourseDirectory
-
-    from brinkmanship.grading.sandbox import SandboxUnavailable
+    from brinkmanship.grading.sandbox import SandboxMissingError
 
     collector.items = {}
     result: dict[str, Any] = {"student": task.student, "disk_id": task.disk_id, "digest": task.digest}
     problems: list[str] = []
     try:
-        coursedir = CourseDirectory(config=config)
-        coursedir.assignment_id = setup.assignment
-        coursedir.student_id = task.disk_id
-        Autograde(coursedir=coursedir, config=config, log=log).start()
-    except SandboxUnavailable as exc:
+        if not task.notebooks:  # nothing gradable: record the submission with zeros, as nbgrader does
+            _record_empty(setup, task)
+        else:
+            _autograde(task, setup, config, log)
+            if task.unchanged:
+                _keep_hand_grades(setup, task)
+    except SandboxMissingError as exc:
         problems.append(f"not graded: {exc}")
         result["retry"] = True
     except Exception as exc:  # nbgrader's own failure for this student (it already removed the output)
@@ -90,6 +92,54 @@ def grade_one(task: Task, setup: WorkerSetup, config: Any, collector: Collector,
     verdicts = {(nb, gid): v for nb, gid, v in collector.items.get("verdicts", [])}
     result.update(_scores(setup, task, verdicts))
     return result
+
+
+def _autograde(task: Task, setup: WorkerSetup, config: Any, log: Any) -> None:
+    from nbgrader.converters import Autograde
+    from nbgrader.coursedir import CourseDirectory
+
+    coursedir = CourseDirectory(config=config)
+    coursedir.assignment_id = setup.assignment
+    coursedir.student_id = task.disk_id
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # nbgrader's SQLAlchemy autoflush notices
+        Autograde(coursedir=coursedir, config=config, log=log).start()
+
+
+def _keep_hand_grades(setup: WorkerSetup, task: Task) -> None:
+    """A regrade of the same work keeps what was graded by hand: no new "needs manual grade" for it."""
+    from brinkmanship.grading.gradebook import opened
+
+    with opened(setup.db_url) as gb:
+        submission = gb.find_submission(setup.assignment, task.disk_id)
+        for nb in submission.notebooks:
+            for grade in nb.grades:
+                if grade.manual_score is not None and grade.needs_manual_grade:
+                    grade.needs_manual_grade = False
+        gb.db.commit()
+
+
+def _record_empty(setup: WorkerSetup, task: Task) -> None:
+    """A submission row with every grade 0 (nbgrader's own rule for a notebook that was not submitted)."""
+    from pathlib import Path
+
+    from brinkmanship.grading.gradebook import opened
+
+    stamp = Path(setup.root) / "submitted" / task.disk_id / setup.assignment / "timestamp.txt"
+    when = None
+    if stamp.is_file():
+        from nbgrader.utils import parse_utc
+
+        when = parse_utc(stamp.read_text().strip())
+    with opened(setup.db_url) as gb:
+        submission = gb.update_or_create_submission(
+            setup.assignment, task.disk_id, **({"timestamp": when} if when else {})
+        )
+        for nb in submission.notebooks:
+            for grade in nb.grades:
+                grade.auto_score = 0.0
+                grade.needs_manual_grade = False
+        gb.db.commit()
 
 
 def _scores(setup: WorkerSetup, task: Task, verdicts: dict[tuple[str, str], Any]) -> dict[str, Any]:
@@ -130,8 +180,6 @@ def serve(tasks: Any, results: Any, slot: int, setup: WorkerSetup) -> None:
     """Worker process body: import nbgrader once, then grade tasks until told to stop (None)."""
     die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C means
-    import warnings
-
     import nbgrader.converters  # noqa: F401  (paid once per worker, not per submission)
     from sqlalchemy.exc import SAWarning
 
@@ -150,13 +198,16 @@ def serve(tasks: Any, results: Any, slot: int, setup: WorkerSetup) -> None:
         key, task = item
         results.put(("start", os.getpid(), key))
         results.put(("done", os.getpid(), grade_one(task, setup, config, collector, log)))
+    from brinkmanship.grading.sandbox.pool import close_all
+
+    close_all()  # spare kernels die and are reaped here, so their CPU time is accounted to this worker
 
 
 def worker_config(setup: WorkerSetup, slot: int, collector: Collector) -> Any:
     """The course's nbgrader config, with this run's limits, sandbox and report collector."""
     from pathlib import Path
 
-    config = course_config(Path(setup.root), setup.db_url)
+    config = load_course_config(Path(setup.root), setup.db_url)
     config.Autograde.force = True
     config.Autograde.create_student = True
     for key, value in setup.limits.items():

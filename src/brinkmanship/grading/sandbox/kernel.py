@@ -54,9 +54,8 @@ class JupyterKernel:
         self.ctx = zmq.Context()
         self.ctx.setsockopt(zmq.MAXMSGSIZE, limits.message_bytes)
         self.ctx.setsockopt(zmq.LINGER, 0)
-        self.client = BlockingKernelClient(context=self.ctx)
-        self.client.load_connection_info(info)
-        self.client.start_channels()
+        self.info = info
+        self.client = self._connect()
         self._closed = False
         self._stderr = b""
         self._log = os.fdopen(log_fd, "rb", buffering=0) if log_fd >= 0 else None
@@ -116,8 +115,18 @@ class JupyterKernel:
         msg_id = self.client.execute(code, silent=False, store_history=store_history, allow_stdin=False)
         deadline = time.monotonic() + max(0.1, timeout)
         interrupted = False
+        replied: float | None = None  # when the execute_reply came (its idle status may have been dropped)
         while True:
             remaining = deadline - time.monotonic()
+            if replied is not None and time.monotonic() - replied > 3.0:
+                # ZeroMQ refused an output message over the size limit: the status after it was lost with it
+                if not out.truncated:
+                    out.truncated = True
+                    out.outputs.append(
+                        {"output_type": "stream", "name": "stdout", "text": TRUNCATED.format(limit=limit)}
+                    )
+                self._reconnect()
+                return out
             if remaining <= 0:
                 if interrupted:
                     out.status = "unresponsive"
@@ -133,6 +142,8 @@ class JupyterKernel:
                 if not self.alive():
                     out.status = "died"
                     return out
+                if replied is None and self._replied(msg_id):
+                    replied = time.monotonic()
                 continue
             if msg.get("parent_header", {}).get("msg_id") != msg_id:
                 continue
@@ -147,6 +158,41 @@ class JupyterKernel:
                     out.status = "error"
                 out.ename, out.evalue = str(content.get("ename", "")), str(content.get("evalue", ""))
             used = self._append(out, kind, content, used, limit)
+
+    def _connect(self) -> BlockingKernelClient:
+        client = BlockingKernelClient(context=self.ctx)
+        client.load_connection_info(self.info)
+        client.start_channels()
+        return client
+
+    def _reconnect(self) -> None:
+        """A new client after ZeroMQ dropped a channel; wait until output flows again (a kernel_info round trip)."""
+        with contextlib.suppress(Exception):
+            self.client.stop_channels()
+        self.client = self._connect()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and self.alive():
+            msg_id = self.client.kernel_info()
+            end = time.monotonic() + 1.0
+            while time.monotonic() < end:
+                try:
+                    msg = self.client.get_iopub_msg(timeout=0.2)
+                except queue.Empty:
+                    continue
+                if msg.get("parent_header", {}).get("msg_id") == msg_id and msg.get("msg_type") == "status":
+                    with contextlib.suppress(queue.Empty):
+                        while True:
+                            self.client.get_shell_msg(timeout=0.2)
+                    return
+
+    def _replied(self, msg_id: str) -> bool:
+        """Whether the shell channel holds the execute_reply to ``msg_id`` (read without waiting)."""
+        with contextlib.suppress(queue.Empty):
+            while True:
+                reply = self.client.get_shell_msg(timeout=0)
+                if reply.get("parent_header", {}).get("msg_id") == msg_id:
+                    return True
+        return False
 
     def _append(self, out: Output, kind: str, content: dict[str, Any], used: int, limit: int) -> int:
         if kind == "stream":
@@ -194,14 +240,23 @@ class JupyterKernel:
         self._closed = True
         with contextlib.suppress(Exception):
             self.client.stop_channels()
+        # The kernel first, so that each process reaps its child and CPU time is accounted up the tree; then
+        # everything in the sandbox's session, whatever happened.
+        for pid in self.kernel_pids():
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(timeout=5)
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.proc.pid, signal.SIGKILL)
-        with contextlib.suppress(ProcessLookupError):
-            self.proc.kill()
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(timeout=10)
         self.ctx.destroy(linger=0)
         self.cleanup()
+
+    def kernel_pids(self) -> list[int]:
+        """Host pids of the kernel process itself (the launcher's own process for a local kernel)."""
+        return [self.proc.pid]
 
     def cleanup(self) -> None:
         """Remove whatever the launcher left on the host (overridden by runners that keep files)."""
