@@ -16,7 +16,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = helpers.ASSIGNMENTS
-GRADE_ID = re.compile(r"^q\d+_[a-z0-9_]+$")
+GRADE_ID = re.compile(r"^(q\d+_[a-z0-9_]+|check_your_work(_task)?)$")  # questions, and the final self-check
 
 # One plausible student mistake per autograded question: answer cell -> (replacement source, test cell).
 # Each replaces the whole answer cell; every other cell keeps the instructor's answer.

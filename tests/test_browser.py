@@ -71,11 +71,13 @@ FIGURES_JS = """() => [...document.querySelectorAll('.brink-alt')].filter(c => c
   if (!el) return {title, visible: false, why: 'no figure next to its caption'};
   const box = el.getBoundingClientRect();
   const drawn = chart ? (el.complete && el.naturalWidth > 50) : el.querySelectorAll('svg path, svg text').length > 5;
-  return {title, visible: box.width > 100 && box.height > 80 && drawn, why: `${box.width}x${box.height} drawn=${drawn}`};
+  const visible = box.width > 100 && box.height > 80 && drawn;
+  return {title, visible, why: `${box.width}x${box.height} drawn=${drawn}`};
 })"""
 ERRORS_JS = """() => [...document.querySelectorAll('.jp-OutputArea-output')].filter(o =>
     o.getAttribute('data-mime-type') === 'application/vnd.jupyter.stderr'
-    || /Error displaying widget|Traceback \\(most recent call last\\)/.test(o.textContent)).map(o => o.textContent.slice(0, 400))"""
+    || /Error displaying widget|Traceback \\(most recent call last\\)/.test(o.textContent))
+  .map(o => o.textContent.slice(0, 400))"""
 
 
 def _need_browser() -> None:

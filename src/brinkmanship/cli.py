@@ -1,4 +1,4 @@
-"""The ``brinkmanship`` command: instructor and self-learner tools over nbgrader."""
+"""The ``brinkmanship`` command: the course for learners, and grading tools for instructors over nbgrader."""
 
 from __future__ import annotations
 
@@ -8,6 +8,16 @@ import sys
 from pathlib import Path
 
 from brinkmanship import __version__
+
+COMMANDS_EPILOG = """\
+for learners (work anywhere, also from `pip install brinkmanship`):
+  start [DIR]        copy the lessons and assignments into DIR (default ./brinkmanship-course)
+  lab [DIR]          open them in JupyterLab
+  check NOTEBOOK     see each question's points before you hand in (never shows tests or solutions)
+  validate-data      check the course's datasets
+for instructors (need a course directory: a clone of the repository, with nbgrader_config.py and solutions/):
+  release, grade, feedback, export
+"""
 
 GRADE_EPILOG = """\
 submissions:
@@ -27,11 +37,24 @@ resuming:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="brinkmanship", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="brinkmanship",
+        description=__doc__,
+        epilog=COMMANDS_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--version", action="version", version=f"brinkmanship {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     validate = sub.add_parser("validate-data", help="validate datasets/ against datapackage.json")
     validate.set_defaults(func=_validate_data)
+
+    st = sub.add_parser("start", help="copy the lessons and assignments into a folder of your own")
+    st.add_argument("folder", nargs="?", type=Path, default=Path("brinkmanship-course"))
+    st.set_defaults(func=_start)
+    lab = sub.add_parser("lab", help="open the course (a folder made by `start`) in JupyterLab")
+    lab.add_argument("folder", nargs="?", type=Path, default=Path("brinkmanship-course"))
+    lab.add_argument("--port", type=int, default=None, help="port (default: JupyterLab's, 8888 or the next free)")
+    lab.set_defaults(func=_lab)
 
     course = argparse.ArgumentParser(add_help=False)
     course.add_argument("--course", metavar="DIR", help="course directory (default: current folder or the clone)")
@@ -114,6 +137,25 @@ def _validate_data(args: argparse.Namespace) -> int:
     for name, frame in tables.items():
         print(f"{name:12s} {len(frame):4d} rows  ok")
     return 0
+
+
+def _start(args: argparse.Namespace) -> int:
+    from brinkmanship import learner
+
+    print(learner.report(learner.start(args.folder)))
+    return 0
+
+
+def _lab(args: argparse.Namespace) -> int:
+    import subprocess
+
+    from brinkmanship import learner
+
+    if not (args.folder / "lessons").is_dir():
+        from brinkmanship.grading.course import GradingError
+
+        raise GradingError(f"{args.folder} holds no course: run `brinkmanship start {args.folder}` first")
+    return subprocess.call(learner.lab_command(args.folder.resolve(), args.port))
 
 
 def _release(args: argparse.Namespace) -> int:

@@ -29,3 +29,15 @@ def repo_root() -> Path | None:
     """The clone's root (with solutions/ and nbgrader_config.py), or None for a plain wheel install."""
     root = _PACKAGE_DIR.parents[1]
     return root if (root / "nbgrader_config.py").is_file() else None
+
+
+def course_files() -> Path:
+    """The folder holding the student's course (``lessons/`` and ``assignments/``): the wheel's copy
+    (``brinkmanship/course``) or the clone's root. Never ``solutions/``: the wheel does not ship them."""
+    shipped = _PACKAGE_DIR / "course"
+    if (shipped / "lessons").is_dir():
+        return shipped
+    root = _PACKAGE_DIR.parents[1]
+    if (root / "lessons").is_dir() and (root / "assignments").is_dir():
+        return root
+    raise FileNotFoundError(f"brinkmanship cannot find its lessons; looked in {shipped} and {root}")

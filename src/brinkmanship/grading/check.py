@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from brinkmanship import paths
 from brinkmanship.grading import intake, report
 from brinkmanship.grading.course import Assignment, GradingError, assignments, course_root, find_assignment
 from brinkmanship.grading.sanitize import NotANotebookError, nbgrader_id, read_submission
@@ -57,6 +58,61 @@ def locate(root: Path, path: Path, raw: bytes, explicit: str | None) -> tuple[As
             f"cannot tell which assignment {path.name} belongs to (known: {', '.join(known)}); pass --assignment NAME"
         )
     return best[1], best[2]
+
+
+def locate_shipped(path: Path, raw: bytes, explicit: str | None) -> tuple[str, str]:
+    """The shipped assignment a learner's file belongs to (no course directory): by name, then by cell ids."""
+    from brinkmanship.grading import bundle
+
+    known = bundle.available()
+    stem = intake._strip(path.stem)
+    folder = paths.course_files() / "assignments"
+    notebooks = {a: sorted(p.stem for p in (folder / a).glob("*.ipynb")) for a in known}
+    if explicit:
+        if explicit not in known:
+            raise GradingError(f"no assignment {explicit!r} ships with brinkmanship (known: {', '.join(known)})")
+        return explicit, stem if stem in notebooks[explicit] else notebooks[explicit][0]
+    for name in (path.resolve().parent.name, *known):
+        if name in known and (stem in notebooks[name] or name == path.resolve().parent.name):
+            return name, stem if stem in notebooks[name] else notebooks[name][0]
+    try:
+        ids = {nbgrader_id(c) for c in read_submission(raw).cells} - {None}
+    except NotANotebookError:
+        ids = set()
+    import nbformat
+
+    best = (0, "", "")
+    for name in known:
+        for nb_name in notebooks[name]:
+            cells = nbformat.read(folder / name / f"{nb_name}.ipynb", as_version=4).cells
+            overlap = len(ids & {nbgrader_id(c) for c in cells})
+            if overlap > best[0]:
+                best = (overlap, name, nb_name)
+    if not best[1]:
+        known_list = ", ".join(known)
+        raise GradingError(f"cannot tell which assignment {path.name} is (known: {known_list}); pass --assignment")
+    return best[1], best[2]
+
+
+def prepared_shipped(name: str) -> Path:
+    """The gradebook of a shipped assignment rebuilt from its bundle, cached by the bundle's content."""
+    from brinkmanship.grading import bundle
+    from brinkmanship.grading.course import sqlite_url
+
+    blob = (bundle.BUNDLES / f"{name}.bundle").read_bytes()
+    folder = _cache_dir() / f"{name}-shipped-{hashlib.sha256(blob).hexdigest()[:24]}"
+    if (folder / "ready").is_file():
+        return folder
+    staging = folder.with_name(folder.name + f".{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    bundle.restore(blob, sqlite_url(staging / "gradebook.db"))
+    shutil.copytree(paths.course_files() / "assignments" / name, staging / "release")
+    (staging / "ready").write_text("ok\n")
+    os.chmod(staging, 0o700)
+    shutil.rmtree(folder, ignore_errors=True)
+    staging.rename(folder)
+    return folder
 
 
 def _cache_dir() -> Path:
@@ -124,18 +180,28 @@ def check(notebook: Path, course: str | None = None, assignment: str | None = No
     """Grade a copy of ``notebook``; return the rows and notes (the learner's file is never written)."""
     import nbformat
 
-    from brinkmanship.grading.course import sqlite_url
+    from brinkmanship.grading.course import patch_nbgrader_alembic_head, sqlite_url
     from brinkmanship.grading.release import quiet_logger
     from brinkmanship.grading.sandbox import SandboxMissingError, make_runner
     from brinkmanship.grading.worker import Collector, Task, WorkerSetup, grade_one, worker_config
 
+    patch_nbgrader_alembic_head()  # nbgrader would run the `alembic` command for every new gradebook
     if not notebook.is_file():
         raise GradingError(f"no such notebook: {notebook}")
     raw = notebook.read_bytes()
     before = hashlib.sha256(raw).hexdigest()
-    root = course_root(course)
-    found, nb_name = locate(root, notebook, raw, assignment)
-    cached = prepared(found)
+    try:
+        root = course_root(course)
+    except GradingError:
+        if course:
+            raise
+        root = None  # an installed package without a course directory: the shipped self-check bundles
+    if root is not None:
+        found, nb_name = locate(root, notebook, raw, assignment)
+        name, data_dir, cached = found.name, found.source_dir, prepared(found)
+    else:
+        name, nb_name = locate_shipped(notebook, raw, assignment)
+        data_dir, cached = paths.course_files() / "assignments" / name, prepared_shipped(name)
     try:
         make_runner("bwrap")
         sandbox = "bwrap"
@@ -143,11 +209,11 @@ def check(notebook: Path, course: str | None = None, assignment: str | None = No
         sandbox = "none"  # the learner's own notebook on the learner's own machine: nothing to protect
     with tempfile.TemporaryDirectory(prefix="brinkmanship-check-") as tmp:
         scratch = Path(tmp) / "course"
-        (scratch / "solutions" / found.name).mkdir(parents=True)
-        for path in found.source_dir.iterdir():
+        (scratch / "solutions" / name).mkdir(parents=True)
+        for path in data_dir.iterdir():
             if path.is_file() and path.suffix != ".ipynb" and not path.name.startswith("."):
-                shutil.copy(path, scratch / "solutions" / found.name / path.name)
-        dest = scratch / "submitted" / "learner" / found.name
+                shutil.copy(path, scratch / "solutions" / name / path.name)
+        dest = scratch / "submitted" / "learner" / name
         dest.mkdir(parents=True)
         try:
             read_submission(raw)
@@ -159,7 +225,7 @@ def check(notebook: Path, course: str | None = None, assignment: str | None = No
         shutil.copy(cached / "gradebook.db", scratch / "gradebook.db")
         db = sqlite_url(scratch / "gradebook.db")
         limits = {"cell_timeout": float(timeout), "notebook_timeout": float(max(timeout * 5, 60))}
-        setup = WorkerSetup(str(scratch), found.name, db, limits, sandbox, str(cached / "release"), warm=False)
+        setup = WorkerSetup(str(scratch), name, db, limits, sandbox, str(cached / "release"), warm=False)
         collector = Collector()
         config = worker_config(setup, 0, collector)
         result = grade_one(Task("learner", "learner", staged, before), setup, config, collector, quiet_logger())
@@ -189,7 +255,7 @@ def check(notebook: Path, course: str | None = None, assignment: str | None = No
     notes = [p for p in result["problems"] if "grading error" in p or "not graded" in p or "limit" in p]
     if invalid:
         notes.insert(0, f"{notebook.name} is not a notebook the grader can read: {invalid}")
-    return {"assignment": found.name, "notebook": nb_name, "rows": rows, "notes": notes, "sandbox": sandbox}
+    return {"assignment": name, "notebook": nb_name, "rows": rows, "notes": notes, "sandbox": sandbox}
 
 
 def render(notebook: Path, result: dict) -> tuple[str, int]:

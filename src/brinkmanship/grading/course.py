@@ -28,9 +28,8 @@ def course_root(explicit: str | os.PathLike[str] | None = None) -> Path:
     if explicit:
         raise GradingError(f"{explicit} is not a course directory (it has no nbgrader_config.py)")
     raise GradingError(
-        "no course directory found: run this inside the brinkmanship repository (the folder with "
-        "nbgrader_config.py and solutions/) or pass --course DIR. A pip-installed brinkmanship has no "
-        "instructor notebooks, so hidden tests need the course repository."
+        "this command needs an instructor's course directory (a clone of the brinkmanship repository, with "
+        "nbgrader_config.py and solutions/): run it there or pass --course DIR"
     )
 
 

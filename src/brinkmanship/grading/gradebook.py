@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from brinkmanship.grading.course import COURSE_ID, Assignment, GradingError, sqlite_path
+from brinkmanship.grading.course import COURSE_ID, Assignment, GradingError, patch_nbgrader_alembic_head, sqlite_path
 
 
 def driver_check(db_url: str) -> None:
@@ -47,6 +47,7 @@ def opened(db_url: str) -> Iterator[Any]:
 
     driver_check(db_url)
     protect(db_url)
+    patch_nbgrader_alembic_head()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SAWarning)
         try:

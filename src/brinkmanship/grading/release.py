@@ -148,7 +148,15 @@ def _files(folder: Path) -> dict[str, bytes]:
 
 
 def release(root: Path, names: list[str] | None = None, check: bool = False) -> list[str]:
-    """Regenerate ``assignments/`` (or only compare with ``check``); return the differing paths."""
+    """Regenerate ``assignments/`` (or only compare with ``check``); return the differing paths.
+
+    In the course's own repository (the one that builds the package) the self-check bundles that the wheel
+    ships (:mod:`.bundle`) are regenerated and compared too.
+    """
+    from brinkmanship.grading import bundle
+
+    bundles = root / "src" / "brinkmanship" / "grading" / "bundles"
+    own_repo = (root / "src" / "brinkmanship" / "grading" / "bundle.py").is_file()
     names = names or assignments(root)
     if not names:
         raise GradingError(f"no assignments found in {root / SOURCE_DIR}")
@@ -156,7 +164,16 @@ def release(root: Path, names: list[str] | None = None, check: bool = False) -> 
     for name in names:
         assignment = find_assignment(root, name)
         with tempfile.TemporaryDirectory(prefix="brinkmanship-release-") as tmp:
-            fresh = _files(generate(assignment, Path(tmp)).release_dir)
+            generated = generate(assignment, Path(tmp))
+            fresh = _files(generated.release_dir)
+            packed = bundle.dump(generated.db_url, name) if own_repo else None
+        if packed is not None:
+            path = bundles / f"{name}.bundle"
+            if not path.is_file() or path.read_bytes() != packed:
+                differing.append(str(path.relative_to(root)))
+                if not check:
+                    bundles.mkdir(parents=True, exist_ok=True)
+                    path.write_bytes(packed)
         target = root / RELEASE_DIR / name
         current = _files(target)
         for rel in sorted(set(fresh) | set(current)):

@@ -46,6 +46,7 @@ def python_paths() -> list[str]:
     wanted = [sys.base_prefix, sys.prefix, str(package), str(paths.datasets_dir().resolve())]
     exe = os.path.realpath(sys.executable)
     wanted.append(str(Path(exe).parent.parent))
+    wanted += _pth_folders(package)
     keep: list[str] = []
     for path in sorted({os.path.realpath(p) for p in wanted}, key=len):
         if path.startswith("/usr/") or path == "/usr":
@@ -53,6 +54,30 @@ def python_paths() -> list[str]:
         if not any(path == k or path.startswith(k + "/") for k in keep):
             keep.append(path)
     return keep
+
+
+def _pth_folders(package: Path) -> list[str]:
+    """Library folders that ``.pth`` files in site-packages add (another environment's packages), never an
+    editable install's source tree or a folder in or beside a course."""
+    import site
+
+    found = []
+    for folder in site.getsitepackages():
+        for pth in sorted(Path(folder).glob("*.pth")):
+            try:
+                lines = pth.read_text(encoding="utf-8").splitlines()
+            except OSError:
+                continue
+            for line in lines:
+                path = Path(line.strip())
+                if line.startswith(("#", "import")) or not path.is_absolute() or not path.is_dir():
+                    continue
+                if package.is_relative_to(path):
+                    continue  # an editable install's source tree: the package is bound on its own
+                if any((p / "nbgrader_config.py").exists() or (p / "solutions").exists() for p in (path, path.parent)):
+                    continue  # never anything next to a course
+                found.append(str(path.resolve()))
+    return found
 
 
 def _system_binds() -> list[str]:
@@ -137,6 +162,8 @@ class BwrapRunner:
         if uid is not None:
             args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
         args += _system_binds()
+        # /tmp first: the Python install or venv may live under /tmp, and must stay visible above it
+        args += ["--perms", "1777", "--size", str(limits.tmp_mb * mb), "--tmpfs", "/tmp"]
         # bwrap creates missing parent folders with mode 0700: make each one traversable first
         parents = {str(p) for path in [*self._paths, SOCKETS, WORK] for p in Path(path).parents if str(p) != "/"}
         for parent in sorted(parents, key=lambda p: (p.count("/"), p)):
@@ -144,7 +171,6 @@ class BwrapRunner:
         for path in self._paths:
             args += ["--ro-bind", path, path]
         args += ["--proc", "/proc", "--dev", "/dev"]
-        args += ["--perms", "1777", "--size", str(limits.tmp_mb * mb), "--tmpfs", "/tmp"]
         args += ["--perms", "0777", "--size", str(mb), "--tmpfs", SOCKETS]
         args += ["--perms", "0444", "--ro-bind-data", str(conn_fd), f"{SOCKETS}/connection.json"]
         args += ["--perms", "1777", "--size", str(limits.tmp_mb * mb), "--tmpfs", HOME]
