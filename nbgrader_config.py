@@ -17,7 +17,9 @@ c.CourseDirectory.solution_directory = "instructor_solutions"
 # sqlite gradebook next to this file by default (git-ignored); BRINKMANSHIP_DB_URL can point elsewhere,
 # e.g. postgresql://user@host/brinkmanship.
 c.CourseDirectory.db_url = os.environ.get("BRINKMANSHIP_DB_URL", f"sqlite:///{_root / 'gradebook.db'}")
-c.Exchange.root = str(_root / "exchange")
+# nbgrader's exchange: a folder every student can reach. A class sets BRINKMANSHIP_EXCHANGE (e.g.
+# /srv/nbgrader/exchange, outside this folder so students never need access here); default: ./exchange.
+c.Exchange.root = os.environ.get("BRINKMANSHIP_EXCHANGE", str(_root / "exchange"))
 
 # Execution limits. nbgrader honours Execute.timeout (ExecutePreprocessor.timeout is ignored, nbgrader #1463).
 c.Execute.timeout = 60
