@@ -213,24 +213,26 @@ class Hub:
             self.proc = subprocess.Popen(
                 argv, env=env, cwd=layout.hub_dir, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
             )
-        wait_for("the hub's API", self._up, deadline=300)
-        wait_for(
-            f"the {layout.course_id} service", lambda: self._status(f"/services/{layout.course_id}/api/status"), 300
-        )
 
-    def _status(self, path: str) -> bool:
+    def wait_ready(self) -> None:
+        """Until the hub answers and the course's formgrader service is behind the proxy."""
+        wait_for("the hub's API", self._up, deadline=300)
+        service = f"/services/{self.layout.course_id}/api/status"
+        # the service's own server refuses an anonymous API call (403); the proxy or hub would say 404/503
+        wait_for(f"the {self.layout.course_id} service", lambda: self._status(service, (403,)), 300)
+
+    def _status(self, path: str, wanted: tuple[int, ...]) -> bool:
         import requests
 
         if self.proc.poll() is not None:
             raise AssertionError(f"the hub exited ({self.proc.returncode}):\n{self.log_path.read_text()[-5000:]}")
         try:
-            # any answer from behind the proxy means the route exists (the service answers 403 without a token)
-            return self.http.get(self.url + path, timeout=10, allow_redirects=False).status_code < 500
+            return self.http.get(self.url + path, timeout=10, allow_redirects=False).status_code in wanted
         except requests.RequestException:
             return False
 
     def _up(self) -> bool:
-        return self._status("/hub/api/")
+        return self._status("/hub/api/", (200,))
 
     def headers(self, user: str) -> dict[str, str]:
         return {"Authorization": f"token {self.tokens[user]}"}
@@ -276,14 +278,24 @@ class Hub:
     def put(self, url: str, user: str, **kw):
         return self.http.put(url, headers=self.headers(user), timeout=300, allow_redirects=False, **kw)
 
-    def execute(self, base: str, user: str, code: str, timeout: float = 1800) -> tuple[str, str | None]:
-        """Run ``code`` in a fresh kernel on the Jupyter server at ``base`` (the user's or the service);
-        return (stdout, error or None). The kernel is shut down afterwards."""
-        import websocket
-
+    def start_kernel(self, base: str, user: str) -> str:
         reply = self.post(base + "api/kernels", user, json={"name": "python3"})
         assert reply.status_code == 201, reply.text
-        kernel = reply.json()["id"]
+        return reply.json()["id"]
+
+    def stop_kernel(self, base: str, user: str, kernel: str) -> None:
+        with contextlib.suppress(Exception):
+            self.http.delete(base + f"api/kernels/{kernel}", headers=self.headers(user), timeout=60)
+
+    def execute(
+        self, base: str, user: str, code: str, timeout: float = 1800, kernel: str | None = None
+    ) -> tuple[str, str | None]:
+        """Run ``code`` in a kernel on the Jupyter server at ``base`` (the user's or the service); return
+        (stdout, error or None). Without ``kernel``, a fresh one is started and shut down afterwards."""
+        import websocket
+
+        own = kernel is None
+        kernel = kernel or self.start_kernel(base, user)
         ws = websocket.create_connection(
             base.replace("http", "ws", 1) + f"api/kernels/{kernel}/channels",
             header=[f"Authorization: token {self.tokens[user]}"],
@@ -329,8 +341,8 @@ class Hub:
             return "".join(out), error
         finally:
             ws.close()
-            with contextlib.suppress(Exception):
-                self.http.delete(base + f"api/kernels/{kernel}", headers=self.headers(user), timeout=60)
+            if own:
+                self.stop_kernel(base, user, kernel)
 
     def stop(self) -> None:
         """SIGTERM the hub (it stops every server, the service and the proxy), SIGKILL if it hangs."""
@@ -358,6 +370,14 @@ def server_memory(user: str) -> dict[str, float]:
         except psutil.Error:
             continue
     return {"processes": count, "rss_mib": round(rss / 2**20, 1), "pss_mib": round(pss / 2**20, 1)}
+
+
+def server_memory_or_none(user: str) -> int:
+    """How many processes ``user`` still has (0 when the account is gone)."""
+    try:
+        return server_memory(user)["processes"]
+    except KeyError:
+        return 0
 
 
 def layout_for_test(prefix: Path, root: Path, name: str) -> hubctl.Layout:
