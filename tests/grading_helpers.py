@@ -13,27 +13,36 @@ ASSIGNMENT = "ps_fixture"
 POINTS = {"q1_test": 1.0, "q2_test": 2.0, "q3_test": 3.0, "q4_answer": 2.0}
 AUTO_TOTAL = 6.0
 
-HELPER = 'def check_close(a, b, tol=1e-9):\n    assert abs(a - b) <= tol, f"{a} is not close to {b}"'
+HELPER = (
+    "VALUES = [1, 2, 3, 10]\n"
+    "def check_close(a, b, tol=1e-9):\n"
+    '    assert abs(a - b) <= tol, f"{a} is not close to {b}"'
+)
 SOLUTIONS = {
-    "q1": "def double(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION",
-    "q2": "def mean(values):\n    ### BEGIN SOLUTION\n    return sum(values) / len(values)\n    ### END SOLUTION",
-    "q3": "def squares(n):\n    ### BEGIN SOLUTION\n    return [i * i for i in range(n)]\n    ### END SOLUTION",
+    "q1": "### BEGIN SOLUTION\nq1_doubled = [2 * x for x in VALUES]\n### END SOLUTION",
+    "q2": "### BEGIN SOLUTION\nq2_mean = sum(VALUES) / len(VALUES)\n### END SOLUTION",
+    "q3": "### BEGIN SOLUTION\nq3_squares = [i * i for i in range(5)]\n### END SOLUTION",
 }
 TESTS = {
-    "q1_test": "assert double(2) == 4\nassert double(-1) == -2",
+    "q1_test": 'assert isinstance(q1_doubled, list), "q1_doubled should be a list"\nassert q1_doubled[:2] == [2, 4]',
     "q2_test": (
-        "check_close(mean([1, 2, 3]), 2.0)\n### BEGIN HIDDEN TESTS\nsecret_q2 = mean([2, 4])\n"
-        "check_close(secret_q2, 3.0)\nassert mean([5]) == 5\n### END HIDDEN TESTS"
+        'assert isinstance(q2_mean, float), "q2_mean should be a float"\n### BEGIN HIDDEN TESTS\n'
+        "secret_q2 = sum(VALUES) / len(VALUES)\ncheck_close(q2_mean, secret_q2)\n### END HIDDEN TESTS"
     ),
     "q3_test": (
-        "assert squares(3) == [0, 1, 4]\n### BEGIN HIDDEN TESTS\n"
-        "assert squares(5) == [0, 1, 4, 9, 16], 'hidden_marker_q3'\n### END HIDDEN TESTS"
+        "assert q3_squares[:3] == [0, 1, 4]\n### BEGIN HIDDEN TESTS\n"
+        "assert q3_squares == [0, 1, 4, 9, 16], 'hidden_marker_q3'\n### END HIDDEN TESTS"
     ),
 }
 CORRECT = {
-    "q1": "def double(x):\n    return 2 * x",
-    "q2": "def mean(values):\n    return sum(values) / len(values)",
-    "q3": "def squares(n):\n    return [i * i for i in range(n)]",
+    "q1": "q1_doubled = [2 * x for x in VALUES]",
+    "q2": "q2_mean = sum(VALUES) / len(VALUES)",
+    "q3": "q3_squares = [i * i for i in range(5)]",
+}
+WRONG = {  # plausible mistakes: each fails its question's test
+    "q1": "q1_doubled = [x for x in VALUES]",
+    "q2": "q2_mean = float(max(VALUES))",
+    "q3": "q3_squares = [0, 1, 4]",  # passes the visible test, fails the hidden one
 }
 
 
@@ -47,21 +56,21 @@ def _meta(
 
 
 def source_notebook() -> nbformat.NotebookNode:
-    """The instructor notebook of the fixture assignment (3 autograded questions, 1 manual answer)."""
+    """The instructor notebook of the fixture assignment (3 autograded data answers, 1 manual answer)."""
     v4 = nbformat.v4
     nb = v4.new_notebook()
     nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
     nb.metadata["language_info"] = {"name": "python"}
     cells = [
-        v4.new_markdown_cell("# Fixture problem set\n\nThree small functions and one short written answer."),
+        v4.new_markdown_cell("# Fixture problem set\n\nThree small computed answers and one short written answer."),
         v4.new_code_cell(HELPER, metadata=_meta("helpers", locked=True)),
-        v4.new_markdown_cell("## Q1\nWrite `double(x)`."),
+        v4.new_markdown_cell("## Q1\nSet `q1_doubled` to each of `VALUES` times two."),
         v4.new_code_cell(SOLUTIONS["q1"], metadata=_meta("q1", solution=True)),
         v4.new_code_cell(TESTS["q1_test"], metadata=_meta("q1_test", grade=True, locked=True, points=1)),
-        v4.new_markdown_cell("## Q2\nWrite `mean(values)`."),
+        v4.new_markdown_cell("## Q2\nSet `q2_mean` to the mean of `VALUES` (a float)."),
         v4.new_code_cell(SOLUTIONS["q2"], metadata=_meta("q2", solution=True)),
         v4.new_code_cell(TESTS["q2_test"], metadata=_meta("q2_test", grade=True, locked=True, points=2)),
-        v4.new_markdown_cell("## Q3\nWrite `squares(n)`."),
+        v4.new_markdown_cell("## Q3\nSet `q3_squares` to the squares of 0 to 4, in a list."),
         v4.new_code_cell(SOLUTIONS["q3"], metadata=_meta("q3", solution=True)),
         v4.new_code_cell(TESTS["q3_test"], metadata=_meta("q3_test", grade=True, locked=True, points=3)),
         v4.new_markdown_cell("## Q4\nIn two sentences, why test hidden cases?"),
@@ -109,9 +118,7 @@ def honest(nb: nbformat.NotebookNode, wrong: tuple[str, ...] = ()) -> nbformat.N
     """Fill every answer correctly, except the questions in ``wrong`` (which return nonsense)."""
     nb = nbformat.from_dict(json.loads(json.dumps(nb)))
     for q, code in CORRECT.items():
-        if q in wrong:
-            code = code.split("\n")[0] + "\n    return None"
-        answer(nb, q, code)
+        answer(nb, q, WRONG[q] if q in wrong else code)
     answer(nb, "q4_answer", "Hidden tests check the general case.")
     return nb
 

@@ -195,12 +195,10 @@ q5_before = sorted({str(a) for a, fns in zip(experts["actor_id"], data.split_lis
         # reads the events a claim rests on instead of those that test it
         "q1_outcome_events_answer": (
             """
-def outcome_events(forecast_id):
-    predictions = claims[claims["kind"] == "prediction"].set_index("claim_id")
-    if forecast_id not in predictions.index:
-        raise ValueError(f"{forecast_id!r} is not a prediction")
-    ids = data.split_list(predictions.loc[[forecast_id], "event_ids"]).iloc[0]
-    return sorted(str(e) for e in ids)
+predictions = claims[claims["kind"] == "prediction"].set_index("claim_id")
+q1_outcome_events = {
+    str(cid): sorted(str(e) for e in ids) for cid, ids in data.split_list(predictions["event_ids"]).items()
+}
 """,
             "q1_outcome_events",
         ),

@@ -1,8 +1,10 @@
-"""Fast checks of the grading pieces that need no kernel: sanitising, intake, verdict signatures, reports."""
+"""Fast checks of the grading pieces that need no kernel: sanitising, intake, answer transport, trusted tests."""
 
 from __future__ import annotations
 
 import json
+import os
+import random
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,7 +14,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from brinkmanship.grading import guard, intake, report
+from brinkmanship.grading import answers, flags, intake, report, trusted
 from brinkmanship.grading.export import item_analysis
 from brinkmanship.grading.sanitize import NotANotebookError, nbgrader_id, read_submission, sanitize
 
@@ -61,7 +63,7 @@ def test_sanitize_drops_duplicates_and_foreign_ids(template) -> None:
     student.cells.append(fake)
     first = student.cells[g.cell_index(student, "q2")]
     spare = nbformat.from_dict(json.loads(json.dumps(first)))
-    spare.source = "def mean(values):\n    return 42"
+    spare.source = "q2_mean = 42.0"
     student.cells.insert(g.cell_index(student, "q2"), spare)
     clean = sanitize(student, template)
     assert _ids(clean.notebook) == _ids(template)  # one of each, no foreign id
@@ -87,11 +89,11 @@ def test_old_nbformat_is_upgraded(template) -> None:
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
-        ("alice_actors.ipynb", ("alice", "actors")),
-        ("alice_12345_67890_actors.ipynb", ("alice", "actors")),
-        ("bob_LATE_12345_67890_actors-1.ipynb", ("bob", "actors")),
-        ("carol_99_1_ps_fixture.ipynb", ("carol", "ps_fixture")),
-        ("dan_1_2_actors (1).ipynb", ("dan", "actors")),
+        ("alice_actors.ipynb", ("alice", "actors", None)),
+        ("alice_12345_67890_actors.ipynb", ("alice", "actors", "12345")),
+        ("bob_LATE_12345_67890_actors-1.ipynb", ("bob", "actors", "12345")),
+        ("carol_99_1_ps_fixture.ipynb", ("carol", "ps_fixture", "99")),
+        ("dan_1_2_actors (1).ipynb", ("dan", "actors", "1")),
         ("actors.ipynb", None),
         ("erin_1_2_unknown.ipynb", None),
     ],
@@ -100,51 +102,286 @@ def test_lms_file_names(name: str, expected) -> None:
     assert intake.parse_lms_name(name, ["actors", "ps_fixture"]) == expected
 
 
-def test_zip_intake_uses_entry_time_and_newest_file(tmp_path: Path) -> None:
-    archive = tmp_path / "download.zip"
-    with zipfile.ZipFile(archive, "w") as zf:
-        zf.writestr(zipfile.ZipInfo("alice_1_2_actors.ipynb", (2026, 3, 1, 10, 0, 0)), "{}")
-        zf.writestr(zipfile.ZipInfo("alice_1_3_actors-1.ipynb", (2026, 3, 2, 9, 30, 0)), '{"v": 2}')
-        zf.writestr(zipfile.ZipInfo("../../evil_1_2_actors.ipynb", (2026, 3, 1, 0, 0, 0)), "{}")
-        zf.writestr(zipfile.ZipInfo("readme.txt", (2026, 3, 1, 0, 0, 0)), "x")
-        zf.writestr(zipfile.ZipInfo("nobody.ipynb", (2026, 3, 1, 0, 0, 0)), "{}")
+def _zip(path: Path, entries: list[tuple[str, bytes | str, tuple]], **kw) -> Path:
+    with zipfile.ZipFile(path, "w", **kw) as zf:
+        for name, data, when in entries:
+            zf.writestr(zipfile.ZipInfo(name, when), data)
+    return path
+
+
+def test_zip_intake_uses_entry_time_and_latest_file(tmp_path: Path) -> None:
+    archive = _zip(
+        tmp_path / "download.zip",
+        [
+            ("alice_1_2_actors.ipynb", "{}", (2026, 3, 1, 10, 0, 0)),
+            ("alice_1_3_actors-1.ipynb", '{"v": 2}', (2026, 3, 2, 9, 30, 0)),
+            ("readme.txt", "x", (2026, 3, 1, 0, 0, 0)),
+            ("nobody.ipynb", "{}", (2026, 3, 1, 0, 0, 0)),
+        ],
+    )
     found = intake.collect(archive, "actors", ["actors"], tmp_path / "scratch")
-    assert set(found.submissions) == {"alice", "evil"}
     alice = found.submissions["alice"]
-    assert alice.timestamp == datetime(2026, 3, 2, 9, 30, tzinfo=UTC).isoformat()
+    assert alice.arrival == datetime(2026, 3, 2, 9, 30, tzinfo=UTC) and "zip entry" in alice.arrival_source
     assert alice.files["actors"].read_text() == '{"v": 2}'
-    assert (tmp_path / "scratch") in found.submissions["evil"].files["actors"].parents  # no path traversal
-    assert any("nobody.ipynb" in p["reason"] for p in found.problems)
+    assert any(p["path"].endswith("nobody.ipynb") for p in found.problems)
+    assert any(i["path"].endswith("readme.txt") for i in found.ignored)
 
 
-def test_folder_intake_ignores_timestamp_txt(tmp_path: Path) -> None:
-    path = g.submit(tmp_path, "alice", b"{}")
-    (path.parent / "timestamp.txt").write_text("2000-01-01 00:00:00")
-    found = intake.collect(tmp_path, g.ASSIGNMENT, [g.ASSIGNMENT], tmp_path / "s")
-    assert found.submissions["alice"].timestamp.startswith(str(datetime.now(UTC).year))
+def test_zip_refuses_traversal_links_bombs_and_corrupt_entries(tmp_path: Path) -> None:
+    archive = tmp_path / "hostile.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("../../evil_1_2_actors.ipynb", "{}")
+        zf.writestr("/abs_1_2_actors.ipynb", "{}")
+        link = zipfile.ZipInfo("link_1_2_actors.ipynb")
+        link.external_attr = (0o120777 << 16)
+        zf.writestr(link, "/etc/passwd")
+        zf.writestr("bomb_1_2_actors.ipynb", b"0" * (60 * 1024 * 1024))
+        zf.writestr("ok_1_2_actors.ipynb", "{}")
+        zf.writestr("broken_1_2_actors.ipynb", random.Random(1).randbytes(5000))
+    raw = bytearray(archive.read_bytes())
+    at = raw.index(b"broken_1_2_actors.ipynb") + len("broken_1_2_actors.ipynb")
+    raw[at + 10 : at + 40] = b"\xff" * 30  # damage the compressed data of one entry
+    archive.write_bytes(bytes(raw))
+    found = intake.collect(archive, "actors", ["actors"], tmp_path / "scratch")
+    assert set(found.submissions) == {"ok"}  # the batch goes on with the good entry
+    reasons = {p["path"].split(":", 1)[1]: p["reason"] for p in found.problems}
+    assert "'..' path" in reasons["../../evil_1_2_actors.ipynb"]
+    assert "absolute path" in reasons["/abs_1_2_actors.ipynb"]
+    assert "symbolic link" in reasons["link_1_2_actors.ipynb"]
+    assert "MB" in reasons["bomb_1_2_actors.ipynb"]
+    assert "corrupt" in reasons["broken_1_2_actors.ipynb"]
+    assert not (tmp_path / "etc").exists() and not (tmp_path.parent / "evil_1_2_actors.ipynb").exists()
 
 
-def test_verdicts_need_the_run_key() -> None:
-    key, other = b"k" * 32, b"x" * 32
-    payload = json.dumps({"cell": "q1_test", "nonce": "n1", "passed": True}, sort_keys=True)
-    line = f"{guard.MARKER}{payload} {guard.sign(key, payload)}"
-    assert guard.verify(key, line, "q1_test", "n1")["passed"] is True
-    assert guard.verify(other, line, "q1_test", "n1") is None  # forged with another key
-    assert guard.verify(key, line, "q1_test", "n2") is None  # replayed from another run
-    assert guard.verify(key, line, "q2_test", "n1") is None  # replayed from another cell
-    assert guard.verify(key, line.replace("true", "false"), "q1_test", "n1") is None  # edited
+def test_folder_intake_never_follows_links_and_reports_every_file(tmp_path: Path) -> None:
+    subs = tmp_path / "subs"
+    g.submit(subs, "alice", b"{}")
+    (subs / "bob" / g.ASSIGNMENT).mkdir(parents=True)
+    (subs / "bob" / g.ASSIGNMENT / f"{g.ASSIGNMENT}.ipynb").symlink_to("/etc/passwd")
+    (subs / "carol").symlink_to(subs / "alice")
+    (subs / "dave_1_2_ps_fixture.ipynb").symlink_to(subs / "alice" / g.ASSIGNMENT / f"{g.ASSIGNMENT}.ipynb")
+    (subs / "..dots" / g.ASSIGNMENT).mkdir(parents=True)
+    (subs / "..dots" / g.ASSIGNMENT / f"{g.ASSIGNMENT}.ipynb").write_text("{}")
+    os.mkfifo(subs / "alice" / g.ASSIGNMENT / "pipe.ipynb")
+    (subs / "alice" / g.ASSIGNMENT / "timestamp.txt").write_text("2000-01-01 00:00:00")
+    (subs / "alice" / g.ASSIGNMENT / ".ipynb_checkpoints").mkdir()
+    found = intake.collect(subs, g.ASSIGNMENT, [g.ASSIGNMENT], tmp_path / "scratch")
+    assert set(found.submissions) == {"alice", "bob", "..dots"}
+    assert found.submissions["bob"].files == {}  # the link is not graded: bob scores 0
+    assert found.submissions["..dots"].disk_id.startswith("%")
+    reasons = {p["path"]: p["reason"] for p in found.problems}
+    assert "symbolic link" in reasons["carol"] and "symbolic link" in reasons["dave_1_2_ps_fixture.ipynb"]
+    assert "symbolic link" in reasons[f"bob/{g.ASSIGNMENT}/{g.ASSIGNMENT}.ipynb"]
+    assert "special file" in reasons[f"alice/{g.ASSIGNMENT}/pipe.ipynb"]
+    ignored = {i["path"]: i["reason"] for i in found.ignored}
+    assert "never used for lateness" in ignored[f"alice/{g.ASSIGNMENT}/timestamp.txt"]
+    assert f"alice/{g.ASSIGNMENT}/.ipynb_checkpoints/" in ignored
+    assert found.submissions["alice"].arrival is None  # a folder carries no trustworthy time
+    assert b"root:" not in b"".join(p.read_bytes() for p in (tmp_path / "scratch").iterdir())
 
 
-def test_failure_messages_never_quote_hidden_lines() -> None:
-    source = g.TESTS["q3_test"]
-    assert guard.hidden_lines(source) == {2, 3, 4}
-    try:
-        exec(compile("assert 1 == 1\nx = 0\nassert x == 1, 'hidden_marker'", "<test q>", "exec"), {})
-    except AssertionError as exc:
-        message = guard._failure_message(
-            exc, "<test q>", "a = 1\n### BEGIN HIDDEN TESTS\nassert x\n### END HIDDEN TESTS"
-        )
-    assert message == "a hidden test failed"
+def test_student_ids_never_merge(tmp_path: Path) -> None:
+    names = ["a b", "a-b", "a_b", "张伟", "張偉", "Zoë", "Zoe\u0308", "..", ".hidden", "x/y", "a%20b", "a" * 300]
+    disks = [intake.disk_name(n) for n in names]
+    assert len(set(disks)) == len(names)
+    assert all("/" not in d and not d.startswith(".") and len(d) <= 120 for d in disks)
+    assert intake.disk_name("alice") == "alice"
+    archive = _zip(
+        tmp_path / "lms.zip",
+        [
+            ("smithj_111_1_actors.ipynb", "{}", (2026, 3, 1, 0, 0, 0)),
+            ("smithj_222_2_actors.ipynb", '{"b": 1}', (2026, 3, 1, 0, 0, 0)),
+            ("a b_1_2_actors.ipynb", "{}", (2026, 3, 1, 0, 0, 0)),
+            ("a-b_3_4_actors.ipynb", "{}", (2026, 3, 1, 0, 0, 0)),
+        ],
+    )
+    found = intake.collect(archive, "actors", ["actors"], tmp_path / "s")
+    assert set(found.submissions) == {"smithj_111", "smithj_222", "a b", "a-b"}
+    assert any("share the name" in n for n in found.submissions["smithj_222"].notes)
+
+
+def test_exchange_arrival_is_the_inbound_change_time(tmp_path: Path) -> None:
+    subs = tmp_path / "submitted"
+    path = g.submit(subs, "dave", b'{"cells": []}')
+    os.utime(path, (0, 0))  # a backdated file time is never used
+    inbound = tmp_path / "exchange" / "brinkmanship" / "inbound"
+    entry = inbound / f"dave+{g.ASSIGNMENT}+2000-01-01 00:00:00.000000 UTC+abc"
+    entry.mkdir(parents=True)
+    (entry / f"{g.ASSIGNMENT}.ipynb").write_bytes(b'{"cells": []}')
+    found = intake.collect(subs, g.ASSIGNMENT, [g.ASSIGNMENT], tmp_path / "s", inbound)
+    dave = found.submissions["dave"]
+    assert "exchange" in dave.arrival_source
+    assert abs(dave.arrival.timestamp() - os.lstat(entry).st_ctime) < 1e-3 and dave.arrival.year > 2000
+
+
+def test_printable_escapes_terminal_control() -> None:
+    assert intake.printable("ok\x1b[2J\x07\u202e") == "ok\\x1b[2J\\x07\\u202e"
+    assert report.table(["s"], [["\x1b]0;pwned\x07"]]).count("\x1b") == 0
+    assert report.escape({"\x1bk": ["\x9b"]}) == {"\\x1bk": ["\\x9b"]}
+
+
+class _Shell:
+    def __init__(self, ns: dict) -> None:
+        self.user_ns = ns
+
+
+def _extract(ns: dict, names: list[str]) -> dict:
+    import contextlib
+    import io
+
+    ns = dict(ns, get_ipython=lambda: _Shell(ns))
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(answers.extract_code(names), ns)
+    return answers.decode(out.getvalue(), names)
+
+
+def test_answers_round_trip_with_their_types() -> None:
+    import collections
+
+    import numpy as np
+
+    values = {
+        "i": 3,
+        "b": True,
+        "f": 0.25,
+        "nan": float("nan"),
+        "s": "Qaani",
+        "n": None,
+        "l": [1, (2, "x"), {3}],
+        "d": {1: "a", "k": [1.5]},
+        "counter": collections.Counter("aab"),
+        "np_int": np.int64(7),
+        "np_float": np.float32(0.5),
+        "ts": pd.Timestamp("2020-01-03"),
+        "period": pd.Period("2020-01", freq="M"),
+        "series": pd.Series([1.0, 2.0], index=pd.DatetimeIndex(["2020-01-01", "2020-02-01"]), name="x"),
+        "frame": pd.DataFrame({"a": [1, 2], "b": ["x", "y"]}, index=["r1", "r2"]),
+    }
+    got = _extract(values, [*values, "absent"])
+    assert isinstance(got["absent"], answers.Missing)
+    for key in ("i", "b", "f", "s", "n", "l", "d", "period"):
+        assert got[key] == values[key] and type(got[key]) is type(values[key]), key
+    assert got["counter"] == {"a": 2, "b": 1} and type(got["counter"]) is dict
+    assert type(got["np_int"]) is np.int64 and not isinstance(got["np_int"], int)
+    assert got["nan"] != got["nan"]
+    assert got["ts"] == values["ts"] and isinstance(got["ts"], pd.Timestamp)
+    pd.testing.assert_series_equal(got["series"], values["series"], check_freq=False)
+    assert isinstance(got["series"].index, pd.DatetimeIndex)
+    pd.testing.assert_frame_equal(got["frame"], values["frame"], check_dtype=False)
+
+
+def test_objects_that_could_run_code_never_cross() -> None:
+    class AlwaysEqual:
+        def __eq__(self, other):
+            return True
+
+    class Sneaky(dict):
+        def __eq__(self, other):
+            return True
+
+    got = _extract({"a": AlwaysEqual(), "b": Sneaky(x=1), "f": len}, ["a", "b", "f"])
+    assert isinstance(got["a"], answers.Unsupported) and "AlwaysEqual" in got["a"].type_name
+    assert type(got["b"]) is dict and got["b"] != {"y": 2}  # a plain dict: its rigged __eq__ stayed behind
+    assert isinstance(got["f"], answers.Unsupported)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[]",
+        '{"x": {"t": "pickle", "v": "gASV"}}',
+        '{"x": {"t": "int", "v": "1e9"}}',
+        '{"x": {"t": "int", "v": "' + "9" * 5000 + '"}}',
+        '{"x": ' + '{"t": "list", "v": [' * 40 + "]}" * 40 + "}",
+        '{"x": {"t": "series", "dtype": "int64", "index": {"t": "index", "kind": "range", "v": [0, 10**12, 1]}, "v": []}}',
+        "not json",
+    ],
+)
+def test_malformed_answer_data_is_refused(text: str) -> None:
+    with pytest.raises(answers.AnswerError):
+        answers.decode(text.replace("10**12", str(10**12)), ["x"])
+
+
+def test_oversized_answers_are_refused() -> None:
+    with pytest.raises(answers.AnswerError, match="larger than"):
+        answers.decode('{"x": {"t": "str", "v": "' + "a" * 5_000_000 + '"}}', ["x"])
+
+
+def _nb(cells: list[tuple[str, dict, str]]) -> list[dict]:
+    return [{"cell_type": "code", "metadata": {"nbgrader": meta} if meta else {}, "source": src} for _, meta, src in cells]
+
+
+def test_plan_reads_answer_names_and_never_takes_setup_data_from_students() -> None:
+    cells = _nb(
+        [
+            ("setup", {"locked": True, "grade_id": "setup"}, "import pandas as pd\ndata = [1, 2]\nLIMIT = 3"),
+            ("answer", {"solution": True, "grade_id": "a1"}, "q1 = sum(data)\ndata = [9]"),
+            ("test", {"grade": True, "locked": True, "grade_id": "t1", "points": 1},
+             "assert q1 == sum(data)\n_x = [v for v in data if v < LIMIT]\nassert len(_x) == 2"),
+        ]
+    )  # fmt: skip
+    plan = trusted.make_plan(cells)
+    assert plan.prefix == 1 and plan.tests[0].answers == ("q1",)  # `data` comes from setup, not the student
+    runner = trusted.TrustedTests(plan)
+    verdicts = runner.run({"t1": {"q1": 3}})
+    assert verdicts["t1"].passed
+    assert not runner.run({"t1": {"q1": 18}})["t1"].passed  # the student's `data = [9]` cannot make 18 right
+    missing = runner.run({"t1": {"q1": answers.Missing("q1")}})["t1"]
+    assert not missing.passed and "not answered yet" in missing.message
+
+
+def test_trusted_messages_hide_hidden_lines_and_isolate_students() -> None:
+    cells = _nb(
+        [
+            ("setup", {"locked": True, "grade_id": "s"}, "table = {'a': 1}"),
+            ("test", {"grade": True, "locked": True, "grade_id": "t", "points": 1},
+             "assert isinstance(q, dict), 'q should be a dict'\ntable['b'] = 2\n### BEGIN HIDDEN TESTS\n"
+             "assert q == {'a': 1, 'b': 2}, f'expected {table}'\n### END HIDDEN TESTS"),
+        ]
+    )  # fmt: skip
+    runner = trusted.TrustedTests(trusted.make_plan(cells))
+    assert runner.run({"t": {"q": [1]}})["t"].message == "q should be a dict"
+    assert runner.run({"t": {"q": {"a": 1}}})["t"].message == "a hidden test failed"  # no `expected {...}`
+    assert runner.run({"t": {"q": {"a": 1, "b": 2}}})["t"].passed
+    assert runner.snapshots[-1]["table"] == {"a": 1}  # a test's change to setup data never reaches the next one
+    odd = runner.run({"t": {"q": answers.Unsupported("Rigged")}})["t"]
+    assert not odd.passed and "cannot be graded" in odd.message
+
+
+def test_setup_failure_fails_every_test_loudly() -> None:
+    cells = _nb([("s", {"locked": True, "grade_id": "s"}, "1 / 0"), ("t", {"grade": True, "grade_id": "t"}, "pass")])
+    verdict = trusted.TrustedTests(trusted.make_plan(cells)).run({"t": {}})["t"]
+    assert not verdict.passed and "ZeroDivisionError" in verdict.message
+
+
+@pytest.mark.parametrize(
+    ("code", "words"),
+    [
+        ("import sys\nsys.setprofile(lambda *a: None)", "profiler"),
+        ("f = g.__closure__[0].cell_contents", "closures"),
+        ("import gc\nobjs = gc.get_objects()", "garbage collector"),
+        ("from unittest import mock", "unittest.mock"),
+        ("import sys\nsys.modules['json'] = None", "sys.modules"),
+        ("import signal\nsignal.signal(signal.SIGALRM, h)", "signals"),
+        ("class A:\n    def __eq__(self, o):\n        return True", "__eq__"),
+        ("open('../../gradebook.db').read()", "gradebook"),
+    ],
+)
+def test_suspicious_code_is_flagged(code: str, words: str) -> None:
+    assert any(words in line for line in flags.scan([code]))
+    assert flags.scan(["q1 = sorted(set(data))\nprint(q1)"]) == []
+
+
+def test_unusual_but_valid_metadata_keeps_its_points(template) -> None:
+    student = g.honest(template)
+    answer = student.cells[g.cell_index(student, "q1")]
+    answer.metadata["nbgrader"] = {"grade_id": "q1"}  # schema_version, solution, locked... all gone
+    student.cells[g.cell_index(student, "q2")].metadata["nbgrader"].update(solution=None, extra="x")
+    clean = sanitize(student, template).notebook
+    assert clean.cells[g.cell_index(clean, "q1")].source == g.CORRECT["q1"]
+    assert clean.cells[g.cell_index(clean, "q2")].source == g.CORRECT["q2"]
+    assert clean.cells[g.cell_index(clean, "q1")].metadata == template.cells[g.cell_index(template, "q1")].metadata
 
 
 def test_item_analysis_discrimination() -> None:

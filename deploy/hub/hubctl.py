@@ -308,8 +308,9 @@ def setup_course(layout: Layout, uid: int, gid: int) -> None:
         fh.write(
             "\n# Added by deploy/hub/hubctl.py for the class: the shared exchange and the PostgreSQL gradebook\n"
             "# (its password is in the grader's ~/.pgpass, never here).\n"
+            "import os  # noqa: E402\n"
             f"c.Exchange.root = {layout.exchange!r}\n"
-            f"c.CourseDirectory.db_url = os.environ.get('BRINKMANSHIP_DB_URL', {layout.db_url!r})\n"
+            f"c.CourseDirectory.db_url = os.environ.get('BRINKMANSHIP_DB_URL') or {layout.db_url!r}\n"
         )
     chown_tree(course, uid, gid)
     for folder, _dirs, _files in os.walk(course):

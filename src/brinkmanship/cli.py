@@ -86,6 +86,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="where to write the JSON report (default grading-report-<assignment>.json in the course)",
     )
     grd.add_argument("--no-progress", action="store_true", help="no progress bar")
+    grd.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        help="UNSAFE: run student code without bubblewrap (only for notebooks you trust)",
+    )
     grd.set_defaults(func=_grade)
 
     fb = sub.add_parser("feedback", parents=[course], help="HTML feedback per student, hidden tests kept hidden")
@@ -151,26 +156,51 @@ def _grade(args: argparse.Namespace) -> int:
         duedate=args.duedate,
         progress=not args.no_progress,
         report_path=args.report,
+        sandbox="none" if args.no_sandbox else "bwrap",
     )
+    _print_grade_report(data, args.report or root / f"grading-report-{args.assignment}.json")
+    return 1 if data["last_run"]["not_graded"] else 0
+
+
+def _print_grade_report(data: dict, path: Path) -> None:
+    from brinkmanship.grading.intake import printable
+
+    run = data["last_run"]
+    students = {s: data["students"][s] for s in run["graded"] + run["not_graded"]}
+    if run["sandbox"] == "none":
+        from brinkmanship.grading.sandbox import UNSAFE_WARNING
+
+        print(UNSAFE_WARNING, file=sys.stderr)
     print(data["summary"])
+    with_problems = sum(1 for s in students.values() if s["problems"])
     print(
-        f"\ngraded {data['graded']}, unchanged and skipped {len(data['skipped_unchanged'])}, "
-        f"problems {len(data['problems'])} in {data['seconds']} s"
+        f"\ngraded {len(run['graded'])}, not graded {len(run['not_graded'])}, unchanged and skipped "
+        f"{len(run['skipped_unchanged'])}; {with_problems} with problems, in {run['seconds']} s"
     )
-    for problem in data["problems"]:
-        print(f"  {problem['student'] or '?'}: {problem['reason']}")
-    print(f"report: {args.report or root / f'grading-report-{args.assignment}.json'}")
-    return 1 if data["not_graded"] else 0
+    for warning in run["warnings"]:
+        print(f"note: {printable(warning)}")
+    for student, s in students.items():
+        for problem in s["problems"]:
+            print(f"  {printable(student)}: {printable(problem)}")
+    for item in run["files_not_used"]:
+        who = f"{item['student']}: " if item["student"] else ""
+        print(f"  file {printable(item['path'])}: {who}{printable(item['reason'])}")
+    flagged = [s for s, v in students.items() if v["flags"]]
+    if flagged:
+        print(f"code to look at (no effect on scores): {', '.join(printable(s) for s in flagged)} (see the report)")
+    print(f"report: {path}")
 
 
 def _feedback(args: argparse.Namespace) -> int:
     from brinkmanship.grading import course, feedback
 
     root = course.course_root(args.course)
-    written = feedback.generate(root, args.assignment, students=args.student, db_url=args.db)
+    written, failed = feedback.generate(root, args.assignment, students=args.student, db_url=args.db)
     for path in written:
         print(f"wrote {path}")
-    return 0
+    for failure in failed:
+        print(f"feedback failed for {failure}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def _export(args: argparse.Namespace) -> int:

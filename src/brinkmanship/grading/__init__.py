@@ -1,9 +1,10 @@
 """The instructor and self-learner side of the course, built on nbgrader's converters and gradebook.
 
-nbgrader does the grading (cell restoration, execution, scores, late penalties, feedback); this package adds
-what a real class needs around it: a sanitising pass so one edited or duplicated cell costs at most that
-question, an isolated and time/memory/output-limited kernel whose verdicts are proven on the grader's side,
-parallel resumable batches, and safe feedback and exports.
+nbgrader does the grading (cell restoration, scores, late penalties, the gradebook, feedback); this package
+adds what a real class needs, as nbgrader preprocessors configured in one place (``config``): a rebuild on the
+release so an edited or duplicated cell costs at most that question, student code in a bubblewrap sandbox
+(``sandbox``) with tests in a trusted process that never runs student code (``trusted``), hostile-safe intake,
+parallel resumable batches, and feedback that never shows hidden tests.
 """
 
 import sys as _sys

@@ -1,42 +1,46 @@
-"""``brinkmanship check NOTEBOOK``: a learner grades a copy of their notebook against every test.
+"""``brinkmanship check NOTEBOOK``: a learner sees, per question, what grading would give their notebook.
 
-The notebook is only read (its bytes are hashed before and after to prove it). The copy is graded exactly
-as ``grade`` would, hidden tests included, in a throw-away course; only visible test lines and
-"a hidden test failed" can appear in the table, never hidden test code or solutions.
+The notebook is only read (its bytes are hashed before and after). A copy is graded exactly as ``grade``
+grades (the same nbgrader pipeline, hidden tests included) in a throw-away course; the table shows each
+question under the notebook's own heading with its points and, for a failed question, the visible check's
+message or "a hidden test failed": never hidden test code or solutions. From a notebook, :func:`here`
+does the same for the notebook that is open.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
+import re
+import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from brinkmanship.grading import execute, grade, intake, report
+from brinkmanship.grading import intake, report
 from brinkmanship.grading.course import Assignment, GradingError, assignments, course_root, find_assignment
 from brinkmanship.grading.sanitize import NotANotebookError, nbgrader_id, read_submission
-from brinkmanship.grading.worker import Task
+
+HAND_IN = (
+    "When you are done: save the notebook (Ctrl+S) and hand it in: JupyterLab's Assignments tab (Nbgrader > "
+    "Assignment List) > Submit, or upload the .ipynb file where your instructor asked."
+)
+_POINTS = re.compile(r"\s*\((?:[^)]*\bpoints?\b[^)]*)\)\.?$")
 
 
 def locate(root: Path, path: Path, raw: bytes, explicit: str | None) -> tuple[Assignment, str]:
-    """The assignment and notebook a learner's file belongs to: by folder, by file name, then by cell ids."""
-    if explicit:
-        assignment = find_assignment(root, explicit)
-        names = assignment.notebook_names
-        stem = intake._strip(path.stem)
-        return assignment, stem if stem in names else names[0]
+    """The assignment and notebook a learner's file belongs to: by name, by folder, then by its cell ids."""
     stem = intake._strip(path.stem)
     known = assignments(root)
-    for folder in (path.resolve().parent.name,):
-        if folder in known:
-            assignment = find_assignment(root, folder)
-            names = assignment.notebook_names
-            return assignment, stem if stem in names else names[0]
-    for name in known:
-        assignment = find_assignment(root, name)
-        if stem in assignment.notebook_names:
-            return assignment, stem
+    if explicit:
+        assignment = find_assignment(root, explicit)
+        return assignment, stem if stem in assignment.notebook_names else assignment.notebook_names[0]
+    for name in (path.resolve().parent.name, *known):
+        if name in known:
+            assignment = find_assignment(root, name)
+            if stem in assignment.notebook_names or name == path.resolve().parent.name:
+                return assignment, stem if stem in assignment.notebook_names else assignment.notebook_names[0]
     try:
         ids = {nbgrader_id(c) for c in read_submission(raw).cells} - {None}
     except NotANotebookError:
@@ -55,62 +59,184 @@ def locate(root: Path, path: Path, raw: bytes, explicit: str | None) -> tuple[As
     return best[1], best[2]
 
 
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "brinkmanship" / "check"
+
+
+def prepared(assignment: Assignment) -> Path:
+    """A generated copy of ``assignment`` (gradebook and release), cached by the content of its source."""
+    from brinkmanship.grading.gradebook import put_assignment
+    from brinkmanship.grading.grade import source_digest
+
+    key = source_digest(assignment, {})[:24]
+    folder = _cache_dir() / f"{assignment.name}-{key}"
+    if (folder / "ready").is_file():
+        return folder
+    work = Path(tempfile.mkdtemp(prefix="brinkmanship-check-gen-"))
+    try:
+        from brinkmanship.grading.course import sqlite_url
+
+        put_assignment(assignment, sqlite_url(work / "gradebook.db"), work / "generate", None)
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        staging = folder.with_name(folder.name + f".{os.getpid()}")
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir()
+        shutil.copy(work / "gradebook.db", staging / "gradebook.db")
+        shutil.copytree(work / "generate" / "release", staging / "release")
+        (staging / "ready").write_text("ok\n")
+        os.chmod(staging, 0o700)
+        shutil.rmtree(folder, ignore_errors=True)
+        staging.rename(folder)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return folder
+
+
+@dataclass
+class Row:
+    heading: str
+    grade_id: str
+    earned: float | None
+    possible: float
+    status: str  # passed | failed | instructor
+    why: str
+
+
+def headings(release_nb: Any) -> dict[str, str]:
+    """Each grade cell's question, as the notebook titles it (the nearest heading above it)."""
+    found: dict[str, str] = {}
+    current = ""
+    for cell in release_nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.lstrip().startswith("#"):
+                    current = line.lstrip("# ").strip()
+                elif line.startswith("**Question") and current:
+                    current = line.strip("*").split("**")[0].strip("* ")
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade") and (gid := nbgrader_id(cell)):
+            found[gid] = _POINTS.sub("", current) or gid
+    return found
+
+
 def check(notebook: Path, course: str | None = None, assignment: str | None = None, timeout: int = 60) -> dict:
-    """Grade a copy of ``notebook``; return the worker's result (the learner's file is never written)."""
+    """Grade a copy of ``notebook``; return the rows and notes (the learner's file is never written)."""
+    import nbformat
+
+    from brinkmanship.grading.course import sqlite_url
+    from brinkmanship.grading.release import quiet_logger
+    from brinkmanship.grading.sandbox import SandboxUnavailable, make_runner
+    from brinkmanship.grading.worker import Collector, Task, WorkerSetup, grade_one, worker_config
+
     if not notebook.is_file():
         raise GradingError(f"no such notebook: {notebook}")
     raw = notebook.read_bytes()
     before = hashlib.sha256(raw).hexdigest()
     root = course_root(course)
     found, nb_name = locate(root, notebook, raw, assignment)
-    limits = execute.Limits(cell_timeout=timeout, total_timeout=max(timeout * 5, 60))
+    cached = prepared(found)
+    try:
+        make_runner("bwrap")
+        sandbox = "bwrap"
+    except SandboxUnavailable:
+        sandbox = "none"  # the learner's own notebook on the learner's own machine: nothing to protect
     with tempfile.TemporaryDirectory(prefix="brinkmanship-check-") as tmp:
-        scratch = Path(tmp)
-        os.chmod(scratch, 0o711)
-        copy = scratch / "copy" / f"{nb_name}.ipynb"
-        copy.parent.mkdir()
-        copy.write_bytes(raw)
-        pool = grade.Pool(1)  # starts importing nbgrader while the assignment is prepared
-        setup = grade.prepare(found, scratch, limits, real_db=None)
-        results: list[dict] = []
-        task = Task("learner", {nb_name: str(copy)}, None, before)
-        grade.run_tasks(setup, [task], pool, results.append, progress=False)
+        scratch = Path(tmp) / "course"
+        (scratch / "solutions" / found.name).mkdir(parents=True)
+        for path in found.source_dir.iterdir():
+            if path.is_file() and path.suffix != ".ipynb" and not path.name.startswith("."):
+                shutil.copy(path, scratch / "solutions" / found.name / path.name)
+        dest = scratch / "submitted" / "learner" / found.name
+        dest.mkdir(parents=True)
+        try:
+            read_submission(raw)
+            (dest / f"{nb_name}.ipynb").write_bytes(raw)
+            staged: tuple[str, ...] = (nb_name,)
+            invalid = ""
+        except NotANotebookError as exc:
+            staged, invalid = (), str(exc)
+        shutil.copy(cached / "gradebook.db", scratch / "gradebook.db")
+        db = sqlite_url(scratch / "gradebook.db")
+        limits = {"cell_timeout": float(timeout), "notebook_timeout": float(max(timeout * 5, 60))}
+        setup = WorkerSetup(str(scratch), found.name, db, limits, sandbox, str(cached / "release"), warm=False)
+        collector = Collector()
+        config = worker_config(setup, 0, collector)
+        result = grade_one(Task("learner", "learner", staged, before), setup, config, collector, quiet_logger())
     if hashlib.sha256(notebook.read_bytes()).hexdigest() != before:  # pragma: no cover  (would be a bug)
         raise GradingError(f"{notebook} changed while it was checked")
-    result = results[0] if results else {"grades": [], "problems": ["the grader crashed twice"]}
-    result["assignment"], result["notebook"] = found.name, nb_name
-    return result
-
-
-def main(
-    notebook: Path, course: str | None = None, assignment: str | None = None, timeout: int = 60, as_json: bool = False
-) -> int:
-    result = check(notebook, course, assignment, timeout)
-    if as_json:
-        print(json.dumps(result, indent=2, default=str))
-        return 0
+    titles = headings(nbformat.read(cached / "release" / f"{nb_name}.ipynb", as_version=4))
     rows = []
     for g in result["grades"]:
-        if g["passed"] is None:
-            rows.append([g["grade_id"], "", g["max_score"], "graded by your instructor", ""])
+        if g["notebook"] != nb_name:
+            continue
+        heading = titles.get(g["grade_id"], g["grade_id"])
+        if g["written"]:
+            rows.append(Row(heading, g["grade_id"], None, g["max_score"], "instructor", "marked by your instructor"))
         else:
-            rows.append(
-                [
-                    g["grade_id"],
-                    g["auto_score"],
-                    g["max_score"],
-                    "passed" if g["passed"] else "failed",
-                    "" if g["passed"] else g["reason"],
-                ]
-            )
-    print(
-        f"{notebook}: assignment {result['assignment']}, notebook {result['notebook']} "
-        "(all tests, hidden ones included; hidden test code is never shown)"
+            passed = bool(g["passed"])
+            why = "" if passed else (g["reason"] or "not graded")
+            rows.append(Row(heading, g["grade_id"], g["auto_score"] or 0.0, g["max_score"], "passed" if passed else "failed", why))
+    notes = [p for p in result["problems"] if "grading error" in p or "not graded" in p or "limit" in p]
+    if invalid:
+        notes.insert(0, f"{notebook.name} is not a notebook the grader can read: {invalid}")
+    return {"assignment": found.name, "notebook": nb_name, "rows": rows, "notes": notes, "sandbox": sandbox}
+
+
+def render(notebook: Path, result: dict) -> tuple[str, int]:
+    """The learner's table and the exit status (0: every autograded question passes)."""
+    rows = result["rows"]
+    auto = [r for r in rows if r.status != "instructor"]
+    table = report.table(
+        ["question", "points", "result", "what to do"],
+        [
+            [
+                r.heading if len(r.heading) <= 60 else r.heading[:59] + "…",
+                f"{r.earned:g}/{r.possible:g}" if r.earned is not None else f"-/{r.possible:g}",
+                {"passed": "passed", "failed": "not yet", "instructor": "by hand"}[r.status],
+                r.why[:110],
+            ]
+            for r in rows
+        ],
     )
-    print(report.table(["question", "points", "of", "result", "why"], rows))
-    auto = [g for g in result["grades"] if g["passed"] is not None]
-    print(f"\nautograded total: {sum(g['auto_score'] for g in auto):g} of {sum(g['max_score'] for g in auto):g}")
-    for problem in result["problems"]:
-        print(f"note: {problem}")
-    print(f"{notebook} was not modified.")
-    return 0
+    earned = sum(r.earned or 0 for r in auto)
+    possible = sum(r.possible for r in auto)
+    failing = [r for r in auto if r.status == "failed"]
+    lines = [
+        f"{notebook.name}: assignment {result['assignment']} (every test, hidden ones too; their code is never shown)",
+        "",
+        table,
+        "",
+        f"autograded: {earned:g} of {possible:g} points"
+        + (f"; {sum(r.status == 'instructor' for r in rows)} written answer(s) marked by your instructor" if rows else ""),
+    ]
+    lines += [f"note: {n}" for n in result["notes"]]
+    if failing:
+        lines.append(f"Next: fix the {len(failing)} question(s) marked 'not yet', save, and check again.")
+    lines.append(HAND_IN)
+    lines.append(f"(your notebook was only read, not changed: {notebook})")
+    return "\n".join(lines), 1 if failing or result["notes"] else 0
+
+
+def main(notebook: Path, course: str | None = None, assignment: str | None = None, timeout: int = 60) -> int:
+    text, status = render(notebook, check(notebook, course, assignment, timeout))
+    print(text)
+    return status
+
+
+def here(notebook: str | os.PathLike[str] | None = None) -> None:
+    """Check the notebook this kernel belongs to (save it first); does nothing while being graded."""
+    from IPython.display import display
+
+    if os.environ.get("BRINKMANSHIP_SANDBOX") or os.environ.get("NBGRADER_EXECUTION"):
+        print("(the check runs only while you work, not while grading)")
+        return
+    path = Path(notebook or os.environ.get("JPY_SESSION_NAME", ""))
+    if not path.name.endswith(".ipynb") or not path.is_file():
+        print("Cannot tell which notebook this is: run `brinkmanship check NOTEBOOK.ipynb` in a terminal instead.")
+        return
+    try:
+        text, _status = render(path, check(path))
+    except GradingError as exc:
+        text = f"brinkmanship check: {exc}"
+    display({"text/plain": text}, raw=True)

@@ -11,9 +11,9 @@ import nbformat
 
 from brinkmanship import paths
 
-COURSE_ID = "brinkmanship"
-SOURCE_DIR = "solutions"
-RELEASE_DIR = "assignments"
+from brinkmanship.grading.config import COURSE_ID, RELEASE_DIR, SOURCE_DIR, course_config, sqlite_url
+
+__all__ = ["COURSE_ID", "RELEASE_DIR", "SOURCE_DIR", "course_config", "sqlite_url"]
 
 
 class GradingError(Exception):
@@ -71,26 +71,6 @@ def find_assignment(root: Path, name: str) -> Assignment:
     return Assignment(name, folder)
 
 
-def write_config(course: Path, db_url: str, timeout: int = 60) -> None:
-    """A minimal nbgrader_config.py for a throw-away course: only what nbgrader needs, nothing secret."""
-    course.mkdir(parents=True, exist_ok=True)
-    (course / "nbgrader_config.py").write_text(
-        "c = get_config()  # noqa: F821\n"
-        f"c.CourseDirectory.course_id = {COURSE_ID!r}\n"
-        f"c.CourseDirectory.root = {str(course)!r}\n"
-        f"c.CourseDirectory.source_directory = {SOURCE_DIR!r}\n"
-        f"c.CourseDirectory.release_directory = {RELEASE_DIR!r}\n"
-        f"c.CourseDirectory.db_url = {db_url!r}\n"
-        f"c.Exchange.root = {str(course / 'exchange')!r}\n"
-        f"c.Execute.timeout = {int(timeout)}\n"
-        "c.Execute.interrupt_on_timeout = True\n"
-        "c.Execute.shutdown_kernel = 'immediate'\n"
-        "c.LimitOutput.max_lines = 1000\n"
-        "c.ClearSolutions.code_stub = {'python': '# YOUR CODE HERE\\nraise NotImplementedError()'}\n"
-        "c.ClearSolutions.text_stub = 'YOUR ANSWER HERE'\n"
-    )
-
-
 def copy_support_files(assignment: Assignment, dest: Path) -> None:
     """Copy the assignment's non-notebook files (data the notebooks read); never the instructor notebooks."""
     for path in assignment.source_dir.rglob("*"):
@@ -102,7 +82,7 @@ def copy_support_files(assignment: Assignment, dest: Path) -> None:
         shutil.copy2(path, target)
 
 
-def fast_alembic_version() -> None:
+def patch_nbgrader_alembic_head() -> None:
     """nbgrader runs ``alembic heads`` in a subprocess for every new gradebook; read the head in-process once."""
     import functools
 
@@ -123,10 +103,6 @@ def fast_alembic_version() -> None:
     nbgrader.api.get_alembic_version = head
 
 
-def sqlite_url(path: Path) -> str:
-    return f"sqlite:///{path}"
-
-
 def default_db_url(root: Path) -> str:
     """The course's gradebook URL as its nbgrader_config.py sets it (env BRINKMANSHIP_DB_URL included)."""
     from traitlets.config.loader import PyFileConfigLoader
@@ -134,3 +110,10 @@ def default_db_url(root: Path) -> str:
     config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
     url = config.CourseDirectory.get("db_url")
     return str(url) if url else sqlite_url(root / "gradebook.db")
+
+
+def sqlite_path(db_url: str) -> Path | None:
+    """The file of a sqlite gradebook URL (query options removed), or None for other databases."""
+    if not db_url.startswith("sqlite:///"):
+        return None
+    return Path(db_url[len("sqlite:///") :].split("?", 1)[0])

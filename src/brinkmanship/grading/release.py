@@ -7,7 +7,11 @@ regeneration is byte-identical and ``--check`` can compare files exactly.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
+import subprocess
+from collections.abc import Iterator
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -16,14 +20,16 @@ from pathlib import Path
 import nbformat
 
 from brinkmanship.grading.course import (
+    COURSE_ID,
     RELEASE_DIR,
     SOURCE_DIR,
     Assignment,
     GradingError,
     assignments,
+    course_config,
     find_assignment,
+    patch_nbgrader_alembic_head,
     sqlite_url,
-    write_config,
 )
 
 
@@ -75,11 +81,8 @@ def generate(assignment: Assignment, work: Path, db_url: str | None = None, dued
     from nbgrader.api import Gradebook
     from nbgrader.converters import GenerateAssignment
     from nbgrader.coursedir import CourseDirectory
-    from traitlets.config import Config
 
-    from brinkmanship.grading.course import fast_alembic_version
-
-    fast_alembic_version()
+    patch_nbgrader_alembic_head()
     course = work / "course"
     shutil.copytree(
         assignment.source_dir,
@@ -87,33 +90,39 @@ def generate(assignment: Assignment, work: Path, db_url: str | None = None, dued
         ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"),
     )
     url = db_url or sqlite_url(work / "gradebook.db")
-    write_config(course, url)
     autotests = assignment.source_dir.parents[1] / "autotests.yml"  # nbgrader's AUTOTEST templates
     if autotests.is_file():
         shutil.copy(autotests, course / "autotests.yml")
-    config = Config()
-    config.CourseDirectory.root = str(course)
-    config.CourseDirectory.source_directory = SOURCE_DIR
-    config.CourseDirectory.release_directory = RELEASE_DIR
-    config.CourseDirectory.db_url = url
-    config.CourseDirectory.course_id = "brinkmanship"
-    config.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
-    config.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+    config = course_config(course, url)
     config.GenerateAssignment.force = True
     coursedir = CourseDirectory(config=config)
     coursedir.assignment_id = assignment.name
-    with Gradebook(url, "brinkmanship") as gb:
+    with Gradebook(url, COURSE_ID) as gb:
         gb.update_or_create_assignment(assignment.name, **({"duedate": duedate} if duedate else {}))
     log = quiet_logger()
     converter = GenerateAssignment(coursedir=coursedir, config=config, log=log)
     try:
-        converter.start()
+        with _quiet_autotest_kernel():
+            converter.start()
     except Exception as exc:
         raise GradingError(f"nbgrader could not generate {assignment.name!r}: {errors(log) or exc}") from exc
     generated = Generated(course, assignment.name, url)
     for path in generated.release_dir.rglob("*.ipynb"):
         normalise(path)
     return generated
+
+
+@contextlib.contextmanager
+def _quiet_autotest_kernel() -> Iterator[None]:
+    """nbgrader's InstantiateTests starts a kernel whose start-up warnings would reach the user's terminal."""
+    import nbgrader.preprocessors.instantiatetests as autotests
+
+    original = autotests.start_new_kernel
+    autotests.start_new_kernel = functools.partial(original, stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    try:
+        yield
+    finally:
+        autotests.start_new_kernel = original
 
 
 def normalise(path: Path) -> None:

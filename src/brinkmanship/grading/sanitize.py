@@ -22,21 +22,27 @@ class NotANotebookError(ValueError):
 
 
 def nbgrader_id(cell: NotebookNode) -> str | None:
-    meta = cell.get("metadata", {}).get("nbgrader") or {}
+    """The cell's nbgrader ``grade_id``, whatever else its metadata says (cells are matched by id alone)."""
+    metadata = cell.get("metadata")
+    meta = metadata.get("nbgrader") if isinstance(metadata, dict) else None
     if not isinstance(meta, dict):
         return None
-    if meta.get("grade") or meta.get("solution") or meta.get("locked") or meta.get("task"):
-        grade_id = meta.get("grade_id")
-        return str(grade_id) if grade_id else None
-    return None
+    grade_id = meta.get("grade_id")
+    return grade_id if isinstance(grade_id, str) and grade_id else None
+
+
+def _meta(cell: NotebookNode) -> dict:
+    metadata = cell.get("metadata")
+    meta = metadata.get("nbgrader") if isinstance(metadata, dict) else None
+    return meta if isinstance(meta, dict) else {}
 
 
 def is_answer(cell: NotebookNode) -> bool:
-    return bool((cell.get("metadata", {}).get("nbgrader") or {}).get("solution"))
+    return bool(_meta(cell).get("solution"))
 
 
 def is_test(cell: NotebookNode) -> bool:
-    meta = cell.get("metadata", {}).get("nbgrader") or {}
+    meta = _meta(cell)
     return bool(meta.get("grade")) and not meta.get("solution") and cell.get("cell_type") == "code"
 
 
@@ -98,7 +104,7 @@ def sanitize(submitted: NotebookNode, template: NotebookNode) -> Sanitized:
             elif is_answer(template_cells[cid]):
                 pending.append(_plain(cell))  # a spare copy of an answer still holds the student's code
             continue
-        pending.append(_plain(cell) if cid or "nbgrader" in cell.get("metadata", {}) else copy.deepcopy(cell))
+        pending.append(_plain(cell))
 
     rebuilt: list[NotebookNode] = []
     for cid in order:
@@ -108,12 +114,12 @@ def sanitize(submitted: NotebookNode, template: NotebookNode) -> Sanitized:
             notes.append(f"cell {cid!r} was missing: restored from the assignment")
         elif is_answer(official):
             student = submitted.cells[chosen[cid]]
-            official.source = student.get("source", "")
-            if student.get("attachments") and official.cell_type == "markdown":
+            official.source = _source(student)
+            if isinstance(student.get("attachments"), dict) and official.cell_type == "markdown":
                 official.attachments = copy.deepcopy(student.attachments)
         else:
             student = submitted.cells[chosen[cid]]
-            if student.get("source", "") != template_cells[cid].source or student.cell_type != official.cell_type:
+            if _source(student) != template_cells[cid].source or student.get("cell_type") != official.cell_type:
                 notes.append(f"read-only cell {cid!r} was edited: restored from the assignment")
         rebuilt.append(official)
     rebuilt.extend(pending)
@@ -129,7 +135,22 @@ def sanitize(submitted: NotebookNode, template: NotebookNode) -> Sanitized:
     return Sanitized(nb, notes)
 
 
+def _source(cell: NotebookNode) -> str:
+    source = cell.get("source", "")
+    if isinstance(source, list):
+        source = "".join(str(line) for line in source)
+    return source if isinstance(source, str) else ""
+
+
 def _plain(cell: NotebookNode) -> NotebookNode:
-    clean = copy.deepcopy(cell)
-    clean.get("metadata", {}).pop("nbgrader", None)
+    """The student's own cell as a valid, untagged cell of the same kind (only its text and attachments)."""
+    v4 = nbformat.v4
+    kind = cell.get("cell_type")
+    if kind == "code":
+        return v4.new_code_cell(_source(cell))
+    if kind == "raw":
+        return v4.new_raw_cell(_source(cell))
+    clean = v4.new_markdown_cell(_source(cell))
+    if isinstance(cell.get("attachments"), dict):
+        clean.attachments = copy.deepcopy(cell["attachments"])
     return clean
