@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -75,6 +76,7 @@ def software_key() -> str:
     return digest.hexdigest()[:12]
 
 
+@functools.cache
 def class_software() -> Path:
     """The prefix holding the class venv (with this checkout's course) and the proxy; built once per key."""
     prefix = CACHE / software_key()

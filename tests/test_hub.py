@@ -17,7 +17,6 @@ import json
 import re
 import shutil
 import time
-import warnings
 from pathlib import Path
 
 import class_helpers as ch
@@ -172,7 +171,6 @@ def test_class_on_the_hub(hub_class, repo_root: Path) -> None:
     assert {row["student"]: row["code_score"] for row in graded} == expected  # formgrader reads the same book
 
     # -- feedback goes out through the exchange; each student fetches their own
-    _stopgap_feedback_files(course, students.values())
     _ok(hub.post(hub.service + "formgrader/api/assignment/actors/release_feedback", teach))
     feedback_files = {}
     for kind, user in students.items():
@@ -232,24 +230,3 @@ def test_class_on_the_hub(hub_class, repo_root: Path) -> None:
     grader_hidden = set(_page_config(hub.get(hub.service + "lab", teach).text).get("disabledExtensions", []))
     assert "@jupyter/nbgrader:formgrader" not in grader_hidden
     assert (Path(layout.home_root) / ben / "lessons").is_dir()  # the lessons were copied on first start
-
-
-def _stopgap_feedback_files(course: Path, students) -> None:
-    """`nbgrader release_feedback` needs feedback/<student>/<assignment>/{timestamp,submission_secret}.txt,
-    which nbgrader's autograde carries from submitted/ through autograded/. `brinkmanship grade` does not yet
-    (reported to the lead): copy them, as the grader account would, and say so, until it does."""
-    import os
-
-    missing = []
-    for student in students:
-        feedback, submitted = course / "feedback" / student / "actors", course / "submitted" / student / "actors"
-        for name in ("timestamp.txt", "submission_secret.txt"):
-            if not (feedback / name).exists():
-                missing.append(f"{student}/{name}")
-                shutil.copy2(submitted / name, feedback / name)
-                stat = os.stat(submitted / name)
-                os.chown(feedback / name, stat.st_uid, stat.st_gid)
-    if missing:
-        warnings.warn(
-            f"stopgap: copied {len(missing)} exchange files into feedback/ for release_feedback", stacklevel=2
-        )
