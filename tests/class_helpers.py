@@ -346,15 +346,29 @@ class Hub:
             if own:
                 self.stop_kernel(base, user, kernel)
 
-    def stop(self) -> None:
-        """SIGTERM the hub (it stops every server, the service and the proxy), SIGKILL if it hangs."""
+    def stop(self) -> list[str]:
+        """SIGTERM the hub (it stops every server, the service and the proxy), SIGKILL if it hangs; then
+        SIGKILL, by pid, anything it started that outlived it. Returns what had to be killed that way."""
+        import psutil
+
+        try:
+            started = psutil.Process(self.proc.pid).children(recursive=True)
+        except psutil.Error:
+            started = []
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
-                self.proc.wait(timeout=120)
+                self.proc.wait(timeout=180)
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(timeout=60)
+        survivors = []
+        for child in started:
+            with contextlib.suppress(psutil.Error):
+                if child.is_running() and child.status() != psutil.STATUS_ZOMBIE:
+                    survivors.append(" ".join(child.cmdline()[:2]))
+                    child.kill()
+        return survivors
 
 
 def server_memory(user: str) -> dict[str, float]:

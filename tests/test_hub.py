@@ -51,7 +51,8 @@ def hub_class():
                 hub.wait_ready()
                 yield layout, hub, users, passwords, figures
             finally:
-                hub.stop()
+                survivors = hub.stop()
+            assert not survivors, f"the hub left these running (now killed): {survivors}"
             # the hub stops every server and the service when it stops
             left = {u: n for u in [*users.values(), layout.grader] if (n := ch.server_memory_or_none(u))}
             assert not left, f"processes left behind after the hub stopped: {left}"

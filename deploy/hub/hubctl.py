@@ -195,6 +195,9 @@ def install(layout: Layout, *, force_course: bool = True) -> None:
         log(f"installing the course from {repo}")
         # a local path at the same version may be kept as "already satisfied": always take this checkout
         run([*pip, "install", "--no-deps", "--force-reinstall", str(repo)])
+    settings = layout.venv / "share" / "jupyter" / "lab" / "settings"
+    settings.mkdir(parents=True, exist_ok=True)
+    shutil.copy(repo / "jupyterlab-overrides.json", settings / "overrides.json")  # as `make lab` does
     install_proxy(layout)
     make_world_readable(prefix)
 
@@ -511,6 +514,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if Path(args.state, "hub", "settings.json").is_file():
             layout = Layout.load(args.state)
+        elif args.command in ("teardown", "up", "remove"):
+            raise HubError(f"nothing is set up in {args.state} (no hub/settings.json)")
         else:
             layout = Layout(state=args.state, prefix=args.prefix, python=args.python)
         if args.command == "install":
