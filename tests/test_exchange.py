@@ -1,8 +1,9 @@
 """nbgrader's exchange as the README describes it, with real Unix users (created here, removed after).
 
 An instructor account releases `actors` with `nbgrader release_assignment`; two student accounts, each with
-the README's ~/.jupyter/nbgrader_config.py, fetch it, answer it and submit it with the nbgrader commands; the
-instructor collects with `nbgrader collect` and grades with `brinkmanship grade`. Everyone runs the shared
+the README's ~/.jupyter/nbgrader_config.py, fetch it, answer it and submit it with the nbgrader commands; one
+also files a submission under the other's name; the instructor collects with `nbgrader collect` (which
+skips the forged entry) and grades with `brinkmanship grade`. Everyone runs the shared
 class venv (deploy/hub/hubctl.py install), since students cannot run a Python that lives under /root.
 """
 
@@ -62,6 +63,8 @@ def test_release_fetch_submit_collect_grade(exchange_class, repo_root: Path) -> 
         shutil.copy(repo_root / name, course / name)
     for folder in ("solutions/actors", "assignments/actors"):
         shutil.copytree(repo_root / folder, course / folder)
+    with open(course / "nbgrader_config.py", "a") as config:  # the README's line for a shared machine
+        config.write('\nc.ExchangeFactory.collect = "brinkmanship.exchange.VerifiedCollect"\n')
     ch.hubctl.chown_tree(home, *ch.pwd_ids(teacher))
     env = {"BRINKMANSHIP_EXCHANGE": str(exchange)}
 
@@ -97,8 +100,16 @@ def test_release_fetch_submit_collect_grade(exchange_class, repo_root: Path) -> 
     assert ch.can_read(ann, ann_entry / "actors.ipynb") == "ok"
     assert ch.can_read(teacher, ann_entry / "submission_secret.txt") == "ok"  # the instructors' group
 
+    # ben files his own work under ann's name, later than hers (nbgrader submit accepts any --student):
+    # plain `nbgrader collect` would take it as ann's newest submission
+    forge = ["nbgrader", "submit", "actors", f"--student={ann}"]
+    ch.checked(ch.run_as(ben, forge, venv=venv), "forged submit")
+    entries = sorted(inbound.glob(f"{ann}+actors+*"))
+    assert len(entries) == 2 and ch.pwd_ids(ben)[0] in {e.stat().st_uid for e in entries}
+
     out = ch.checked(ch.run_as(teacher, ["nbgrader", "collect", "actors"], cwd=course, env=env, venv=venv), "collect")
     assert "Collecting submission" in out
+    assert "not collected (filed under another student's name)" in out
     for student in (ann, ben):
         assert (course / "submitted" / student / "actors" / "actors.ipynb").is_file()
     out = ch.checked(

@@ -3,6 +3,8 @@
 
 Run as root with any Python 3.9+ (standard library only). Steps, each safe to repeat:
 
+  class-config
+             only the class venv's Jupyter settings (exchange, private submit, no formgrader): for images
   install    the software, once for everyone: a world-readable venv (the course, JupyterHub, psycopg) and
              configurable-http-proxy from npm (run time needs only ``node``, no network)
   setup      groups, the course's grader account, the course directory, the exchange, PostgreSQL, configs
@@ -313,6 +315,7 @@ def setup_course(layout: Layout, uid: int, gid: int) -> None:
             "# (its password is in the grader's ~/.pgpass, never here).\n"
             "import os  # noqa: E402\n"
             f"c.Exchange.root = {layout.exchange!r}\n"
+            "c.ExchangeFactory.collect = 'brinkmanship.exchange.VerifiedCollect'\n"
             f"c.CourseDirectory.db_url = os.environ.get('BRINKMANSHIP_DB_URL') or {layout.db_url!r}\n"
         )
     chown_tree(course, uid, gid)
@@ -347,8 +350,15 @@ def setup_database(layout: Layout, grader: pwd.struct_passwd) -> None:
 
 
 def setup_jupyter(layout: Layout, grader: pwd.struct_passwd) -> None:
-    """Everyone: the exchange and course id, no formgrader. The grader: formgrader and assignment authoring."""
+    class_config(layout)
+    grader_config(grader)
+
+
+def class_config(layout: Layout) -> None:
+    """Everyone using the class venv: the exchange and course id, private submissions, no formgrader.
+    (Also run by deploy/kubernetes/Dockerfile for the image.)"""
     etc = layout.venv / "etc" / "jupyter"
+    etc.mkdir(parents=True, exist_ok=True)
     (etc / "nbgrader_config.py").write_text(
         "# Written by deploy/hub/hubctl.py: every user of the class venv sees the class's exchange.\n"
         "c = get_config()  # noqa: F821\n"
@@ -364,6 +374,9 @@ def setup_jupyter(layout: Layout, grader: pwd.struct_passwd) -> None:
     (etc / "labconfig" / "page_config.json").write_text(json.dumps(page, indent=2) + "\n")
     make_world_readable(etc)
 
+
+def grader_config(grader: pwd.struct_passwd) -> None:
+    """The grader account only: formgrader's server extension and JupyterLab plugins back on."""
     home = Path(grader.pw_dir) / ".jupyter"
     uid, gid = grader.pw_uid, grader.pw_gid
     server = {"ServerApp": {"jpserver_extensions": {FORMGRADER: True}}}
@@ -507,6 +520,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     for name in ("install", "setup", "up", "dry-run"):
         sub.add_parser(name)
+    sub.add_parser("class-config", help="only the class venv's Jupyter config (for a container image)")
     for name in ("add-student", "add-instructor", "remove"):
         sub.add_parser(name).add_argument("name")
     sub.add_parser("teardown").add_argument("--software", action="store_true", help="also remove the venv and proxy")
@@ -520,6 +534,8 @@ def main(argv: list[str] | None = None) -> int:
             layout = Layout(state=args.state, prefix=args.prefix, python=args.python)
         if args.command == "install":
             install(layout)
+        elif args.command == "class-config":
+            class_config(layout)
         elif args.command == "setup":
             setup(layout)
         elif args.command in ("add-student", "add-instructor"):

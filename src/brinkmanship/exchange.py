@@ -1,4 +1,5 @@
-"""nbgrader's exchange, with each submission readable only by the course's instructors.
+"""nbgrader's exchange, with each submission readable only by the course's instructors, and collected only
+from the student it names.
 
 nbgrader's default ``submit`` leaves a submission world-readable (files 0644, its folder 0777) and relies on
 the inbound folder being unlistable and on a random part in the entry's name. Anyone who learns a name (a
@@ -8,13 +9,21 @@ instructors: ``release_assignment`` makes inbound set-group-ID) and removes acce
 
 Enable it in the nbgrader_config.py students read (deploy/hub does this for the class venv):
 ``c.ExchangeFactory.submit = "brinkmanship.exchange.PrivateSubmit"``.
+
+``nbgrader submit`` names an entry after any ``--student`` it is given: ``nbgrader submit ps1 --student=bob``
+drops a newer "bob" submission that ``nbgrader collect`` takes as Bob's (it only logs a warning). ``VerifiedCollect``
+skips entries not owned by the Unix user they name, and collects that student's newest genuine entry:
+``c.ExchangeFactory.collect = "brinkmanship.exchange.VerifiedCollect"`` in the course's nbgrader_config.py.
 """
 
 from __future__ import annotations
 
+import glob
 import os
+import pwd
 import secrets
 
+from nbgrader.exchange.default.collect import ExchangeCollect
 from nbgrader.exchange.default.submit import ExchangeSubmit
 
 FILE_MODE = 0o640  # owner and the instructors' group read; nobody else
@@ -62,3 +71,32 @@ class PrivateSubmit(ExchangeSubmit):
         entry = os.path.join(self.inbound_path, self.assignment_filename)
         if self._private(entry):
             os.chmod(entry, ENTRY_MODE)
+
+
+class VerifiedCollect(ExchangeCollect):
+    """``nbgrader collect`` that ignores submissions filed under another student's name."""
+
+    def _owned(self, record: dict) -> bool:
+        try:
+            owner = pwd.getpwuid(os.stat(os.path.join(self.inbound_path, record["filename"])).st_uid).pw_name
+        except (KeyError, OSError):
+            return False
+        return owner == record["username"]
+
+    def init_src(self) -> None:
+        super().init_src()
+        verified = []
+        for record in self.src_records:
+            if self._owned(record):
+                verified.append(record)
+                continue
+            self.log.warning(
+                "%s is not owned by %s: not collected (filed under another student's name)",
+                record["filename"],
+                record["username"],
+            )
+            pattern = os.path.join(self.inbound_path, f"{record['username']}+{self.coursedir.assignment_id}+*")
+            genuine = [r for r in map(self._path_to_record, glob.glob(pattern)) if self._owned(r)]
+            if genuine:
+                verified.append(self._sort_by_timestamp(genuine)[0])
+        self.src_records = verified
