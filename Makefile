@@ -32,7 +32,12 @@ $(STAMP): pyproject.toml $(CONSTRAINTS) jupyterlab-overrides.json | $(BIN)/pytho
 lab: $(STAMP)
 	@echo "Starting JupyterLab on the course: the lessons' index opens at http://127.0.0.1:$(LAB_PORT)/lab/tree/lessons/README.md"
 	@echo "(the full URL with its login token is printed below; stop with Ctrl-C)"
+	@# students' JupyterLab: no nbgrader "Create Assignment" sidebar, no Validate button (they use brinkmanship check)
+	@mkdir -p $(VENV)/etc/jupyter/labconfig
+	@cp jupyterlab-page-config.json $(VENV)/etc/jupyter/labconfig/page_config.json
+	@# jupyter_server_config.py: the terminal keeps the venv on PATH even though it is a login shell
 	$(BIN)/jupyter lab --ip=127.0.0.1 --port=$(LAB_PORT) --ServerApp.port_retries=0 $(ROOT_FLAG) \
+	  --config="$(CURDIR)/jupyter_server_config.py" \
 	  --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/lessons/README.md $(LAB_ARGS)
 
 test: $(STAMP)
@@ -61,6 +66,7 @@ release-check: $(STAMP)
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/widgets.py
+	$(BIN)/python benchmarks/browser.py
 	$(BIN)/python benchmarks/grading.py
 
 clean:

@@ -1,15 +1,17 @@
-"""Grading throughput: plain sequential ``nbgrader autograde`` against ``brinkmanship grade --workers 2``.
+"""Grading throughput: plain sequential ``nbgrader autograde`` against ``brinkmanship grade``, in one run.
 
-Both grade the same N synthetic submissions (honest, partly wrong, blank) of one assignment in separate
-throw-away copies of the course, in the same run; the script prints both wall times, the ratio, the machine
-load, and checks that every student got the same autograded score from both.
+Both grade the same N submissions of one assignment in separate throw-away copies of the course. The plain
+side is nbgrader as shipped, at its fastest (``--Execute.shutdown_kernel=immediate``, one process, its own
+default pipeline: no sandbox). brinkmanship grades in bubblewrap sandboxes with the tests in a trusted
+process. The script prints both wall times and their ratio, the CPU seconds of each whole process tree
+(kernels included) per submission, the peak memory of each process tree, the machine load before and after,
+and checks that every student got the same autograded score from both.
 
-    .venv/bin/python benchmarks/grading.py [--n 40] [--workers 2] [--assignment sources]
+    .venv/bin/python benchmarks/grading.py [--n 40] [--workers 2] [--assignment sources] [--repeat 1]
+    .venv/bin/python benchmarks/grading.py --n 200 --only ours     # a large class, brinkmanship only
 
-By default it grades a real course assignment (``sources``): a quarter of the submissions answer every
-question with the instructor's solution code, a quarter answer half the questions, a quarter one question,
-and a quarter are the untouched student version. ``--assignment ps_fixture`` uses the small test fixture
-(honest, partly wrong and blank answers to three toy questions) instead.
+Submissions (real assignment, default ``sources``): a quarter answer every question with the instructor's
+solution code, a quarter half the questions, a quarter one question, a quarter are the untouched release.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -30,42 +33,38 @@ sys.path.insert(0, str(REPO / "tests"))
 
 import grading_helpers as g  # noqa: E402
 import nbformat  # noqa: E402
+import psutil  # noqa: E402
 
 from brinkmanship.grading import release  # noqa: E402
 
+PLAIN_CONFIG = """\
+c = get_config()  # noqa: F821
+c.CourseDirectory.course_id = "brinkmanship"
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "assignments"
+c.CourseDirectory.db_url = "sqlite:///{root}/gradebook.db"
+c.ClearSolutions.code_stub = {{"python": "# YOUR CODE HERE\\nraise NotImplementedError()"}}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+"""
 
-def make_course(tmp: Path, assignment: str) -> Path:
-    """A throw-away course: the fixture course, plus the real assignment's solutions when one is asked for."""
+
+def make_course(tmp: Path, assignment: str, plain: bool) -> Path:
+    """A throw-away course with the assignment; ``plain`` gets nbgrader's stock configuration."""
     course = g.make_course(tmp, REPO)
     if assignment != g.ASSIGNMENT:
         shutil.copytree(REPO / "solutions" / assignment, course / "solutions" / assignment)
-        if (REPO / "autotests.yml").is_file():
-            shutil.copy(REPO / "autotests.yml", course / "autotests.yml")
+        shutil.copy(REPO / "autotests.yml", course / "autotests.yml")
+    release.release(course, [assignment])
+    if plain:
+        (course / "nbgrader_config.py").write_text(PLAIN_CONFIG.format(root=course))
     return course
 
 
 def _solution_code(source: str) -> str:
-    """Instructor code without nbgrader's solution markers: what a student who got it right would type."""
-    return "\n".join(
-        line for line in source.splitlines() if "### BEGIN SOLUTION" not in line and "### END SOLUTION" not in line
-    )
+    return "\n".join(line for line in source.splitlines() if "### BEGIN SOLUTION" not in line and "### END" not in line)
 
 
-def submit(subs: Path, student: str, assignment: str, nb: nbformat.NotebookNode) -> None:
-    path = subs / student / assignment / f"{assignment}.ipynb"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, path)
-
-
-def make_submissions(course: Path, n: int, assignment: str) -> Path:
-    subs = course.parent / "subs"
-    if assignment == g.ASSIGNMENT:
-        rel = g.released(course)
-        for i in range(n):
-            kind = i % 4
-            nb = {0: g.honest(rel), 1: g.honest(rel, wrong=("q2",)), 2: g.honest(rel, wrong=("q1", "q3")), 3: rel}[kind]
-            g.submit(subs, f"s{i:03d}", nb)
-        return subs
+def make_submissions(course: Path, n: int, assignment: str, subs: Path) -> None:
     rel = nbformat.read(course / "assignments" / assignment / f"{assignment}.ipynb", as_version=4)
     src = nbformat.read(course / "solutions" / assignment / f"{assignment}.ipynb", as_version=4)
     answers = {
@@ -76,45 +75,76 @@ def make_submissions(course: Path, n: int, assignment: str) -> Path:
     order = [
         c.metadata["nbgrader"]["grade_id"]
         for c in rel.cells
-        if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade_id") in answers
+        if c.metadata.get("nbgrader", {}).get("grade_id") in answers
     ]
     for i in range(n):
         answered = set(order[: {0: len(order), 1: len(order) // 2, 2: 1, 3: 0}[i % 4]])
         nb = copy.deepcopy(rel)
         for cell in nb.cells:
-            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-            if cell.cell_type == "code" and grade_id in answered:
-                cell.source = answers[grade_id]
-        submit(subs, f"s{i:03d}", assignment, nb)
-    return subs
+            if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade_id") in answered:
+                cell.source = answers[cell.metadata["nbgrader"]["grade_id"]]
+        path = subs / f"s{i:03d}" / assignment / f"{assignment}.ipynb"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, path)
 
 
 def autograded_scores(db: Path, assignment: str) -> dict[str, float]:
-    """Autograded points per student: code grade cells only (written answers are graded by people)."""
+    """Autograded points per student: test cells only (written answers are graded by people)."""
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{db}", "brinkmanship") as gb:
-        out = {}
-        for sub in gb.find_assignment(assignment).submissions:
-            out[sub.student.id] = sum(
-                gr.auto_score or 0 for nb in sub.notebooks for gr in nb.grades if gr.cell.cell_type == "code"
+        return {
+            sub.student.id: sum(
+                gr.auto_score or 0
+                for nb in sub.notebooks
+                for gr in nb.grades
+                if gr.cell.cell_type == "code" and gr.name not in {c.name for c in nb.notebook.solution_cells}
             )
-        return out
+            for sub in gb.find_assignment(assignment).submissions
+        }
 
 
-def run(cmd: list[str], cwd: Path) -> tuple[float, float]:
-    """Wall seconds and CPU seconds (the command and all its processes, kernels included)."""
+class TreeMemory(threading.Thread):
+    """Peak memory of a process and all its descendants, sampled every 0.2 s (PSS: shared pages counted once)."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.peak_pss, self.peak_rss, self.done = pid, 0, 0, False
+
+    def run(self) -> None:
+        while not self.done:
+            pss = rss = 0
+            try:
+                root = psutil.Process(self.pid)
+                for proc in [root, *root.children(recursive=True)]:
+                    try:
+                        info = proc.memory_full_info()
+                        pss, rss = pss + getattr(info, "pss", info.rss), rss + info.rss
+                    except psutil.Error:
+                        continue
+            except psutil.Error:
+                return
+            self.peak_pss, self.peak_rss = max(self.peak_pss, pss), max(self.peak_rss, rss)
+            time.sleep(0.2)
+
+
+def run(cmd: list[str], cwd: Path) -> dict[str, float]:
+    """Wall seconds, CPU seconds (the command and every process it waited for) and peak tree memory."""
     env = dict(os.environ, PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    memory = TreeMemory(proc.pid)
+    memory.start()
+    out, err = proc.communicate()
     elapsed = time.perf_counter() - start
+    memory.done = True
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if proc.returncode not in (0, 1):
-        print(proc.stdout[-2000:], proc.stderr[-2000:])
+        print(out[-2000:], err[-2000:])
         raise SystemExit(f"{cmd[0]} failed with exit code {proc.returncode}")
-    return elapsed, cpu
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"wall": elapsed, "cpu": cpu, "pss": memory.peak_pss / 2**20, "rss": memory.peak_rss / 2**20}
 
 
 def main() -> None:
@@ -123,55 +153,54 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=1, help="paired repetitions (default 1)")
     parser.add_argument("--assignment", default="sources", help="a course assignment, or ps_fixture")
+    parser.add_argument("--only", choices=["both", "ours"], default="both")
     args = parser.parse_args()
-    assignment = args.assignment
+    a = args.assignment
     bindir = Path(sys.executable).parent
     os.environ["PATH"] = str(bindir) + os.pathsep + os.environ.get("PATH", "")
     print(f"machine: {os.cpu_count()} CPUs, load average before: {os.getloadavg()}")
     for rep in range(args.repeat):
         tmp = Path(tempfile.mkdtemp(prefix="brinkmanship-bench-"))
         try:
-            plain_course = make_course(tmp / "plain", assignment)
-            release.release(plain_course, [assignment])
-            subs = make_submissions(plain_course, args.n, assignment)
-            ours_course = make_course(tmp / "ours", assignment)
-            release.release(ours_course, [assignment])
-            shutil.copytree(subs, plain_course / "submitted")
-            # nbgrader needs the assignment in its gradebook first (generate_assignment writes it)
-            subprocess.run(
-                [str(bindir / "nbgrader"), "generate_assignment", assignment, "--force"],
-                cwd=plain_course,
-                capture_output=True,
-                check=True,
+            subs = tmp / "subs"
+            ours_course = make_course(tmp / "ours", a, plain=False)
+            make_submissions(ours_course, args.n, a, subs)
+            plain = None
+            if args.only == "both":
+                plain_course = make_course(tmp / "plain", a, plain=True)
+                shutil.copytree(subs, plain_course / "submitted")
+                subprocess.run([str(bindir / "nbgrader"), "generate_assignment", a, "--force"], cwd=plain_course,
+                               capture_output=True, check=True)  # fmt: skip
+                plain = run(
+                    [str(bindir / "nbgrader"), "autograde", a, "--Execute.shutdown_kernel=immediate"], plain_course
+                )
+            # like the plain side, start from a gradebook that already holds the assignment (one warm-up student)
+            warmup = tmp / "warmup"
+            make_submissions(ours_course, 1, a, warmup)
+            (warmup / "s000").rename(warmup / "warmup")
+            subprocess.run([str(bindir / "brinkmanship"), "grade", a, str(warmup), "--no-progress"],
+                           cwd=ours_course, capture_output=True, check=True)  # fmt: skip
+            ours = run([str(bindir / "brinkmanship"), "grade", a, str(subs), "--workers", str(args.workers),
+                        "--no-progress"], ours_course)  # fmt: skip
+            b = autograded_scores(ours_course / "gradebook.db", a)
+            b.pop("warmup", None)
+            line = (
+                f"run {rep + 1}: {a}, {args.n} submissions | brinkmanship grade --workers {args.workers} (sandboxed): "
+                f"{ours['wall']:.1f} s ({ours['wall'] / args.n:.2f} s each), CPU {ours['cpu'] / args.n:.2f} s each, "
+                f"peak memory of the process tree {ours['pss']:.0f} MiB PSS ({ours['rss']:.0f} MiB RSS summed)"
             )
-            plain, plain_cpu = run([str(bindir / "nbgrader"), "autograde", assignment], plain_course)
-            ours, ours_cpu = run(
-                [
-                    str(bindir / "brinkmanship"),
-                    "grade",
-                    assignment,
-                    str(subs),
-                    "--workers",
-                    str(args.workers),
-                    "--no-progress",
-                ],
-                ours_course,
-            )
-            a = autograded_scores(plain_course / "gradebook.db", assignment)
-            b = autograded_scores(ours_course / "gradebook.db", assignment)
-            same = a == b and len(a) == args.n
-            spread = sorted(set(a.values()))
-            print(
-                f"run {rep + 1}: {assignment}, {args.n} submissions (autograded scores {spread}) | "
-                f"nbgrader autograde (1 process): {plain:.1f} s "
-                f"({plain / args.n:.2f} s each) | brinkmanship grade --workers {args.workers}: {ours:.1f} s "
-                f"({ours / args.n:.2f} s each) | speed-up {plain / ours:.2f}x | same scores: {same} | "
-                f"CPU s: nbgrader {plain_cpu:.1f}, brinkmanship {ours_cpu:.1f} | "
-                f"load average now {os.getloadavg()[0]:.2f}"
-            )
-            if not same:
-                diff = {k: (a.get(k), b.get(k)) for k in set(a) | set(b) if a.get(k) != b.get(k)}
-                print(f"  differing: {dict(sorted(diff.items())[:10])}")
+            if plain is not None:
+                ref = autograded_scores(plain_course / "gradebook.db", a)
+                same = ref == b and len(ref) == args.n
+                line += (
+                    f" | nbgrader autograde (1 process, immediate shutdown): {plain['wall']:.1f} s "
+                    f"({plain['wall'] / args.n:.2f} s each), CPU {plain['cpu'] / args.n:.2f} s each, peak "
+                    f"{plain['pss']:.0f} MiB PSS | speed-up {plain['wall'] / ours['wall']:.2f}x | same scores: {same}"
+                )
+                if not same:
+                    diff = {k: (ref.get(k), b.get(k)) for k in set(ref) | set(b) if ref.get(k) != b.get(k)}
+                    line += f" | differing: {dict(sorted(diff.items())[:10])}"
+            print(line + f" | load average now {os.getloadavg()[0]:.2f}", flush=True)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
     print(f"load average after: {os.getloadavg()}")

@@ -14,9 +14,7 @@ POINTS = {"q1_test": 1.0, "q2_test": 2.0, "q3_test": 3.0, "q4_answer": 2.0}
 AUTO_TOTAL = 6.0
 
 HELPER = (
-    "VALUES = [1, 2, 3, 10]\n"
-    "def check_close(a, b, tol=1e-9):\n"
-    '    assert abs(a - b) <= tol, f"{a} is not close to {b}"'
+    'VALUES = [1, 2, 3, 10]\ndef check_close(a, b, tol=1e-9):\n    assert abs(a - b) <= tol, f"{a} is not close to {b}"'
 )
 SOLUTIONS = {
     "q1": "### BEGIN SOLUTION\nq1_doubled = [2 * x for x in VALUES]\n### END SOLUTION",

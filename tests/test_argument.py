@@ -228,17 +228,14 @@ def test_initial_view_draws_the_whole_map_with_marked_statuses(view):
         "O01": "objection",
         "P01": "unsourced",
     }
-    ax = view.fig.axes[0]
-    markers = {}
-    for coll in ax.collections:
-        if hasattr(coll, "get_paths") and coll.get_offsets().size and not hasattr(coll, "get_segments"):
-            markers.setdefault(len(coll.get_paths()[0].vertices), 0)
-            markers[len(coll.get_paths()[0].vertices)] += len(coll.get_offsets())
-    assert sum(markers.values()) == 9 + 6  # every claim and footnote drawn
-    assert "3 only on the author's own material (pentagons)" in alt_text(view.fig)
+    drawn = {key: len(mark.x) for key, mark in view.groups.items()}
+    assert sum(drawn.values()) == 9 + 6  # every claim and footnote drawn, each once
+    assert drawn[("own_only", False)] + drawn[("own_only", True)] == 3
+    assert view.groups[("own_only", False)].marker == "diamond"  # shape, not only colour
+    assert "3 only on the author's own material (purple diamonds)" in alt_text(view.fig)
     assert "held 1" in alt_text(view.fig) and "did not hold 1" in alt_text(view.fig)
-    labels = {t.get_text() for t in view.fig.legends[0].get_texts()}
-    assert "single-source claim (one work)" in labels and "rests only on the author's own material" in labels
+    legend = view.legend.value
+    assert "single-source claim (one work)" in legend and "rests only on the author's own material" in legend
 
 
 def test_choosing_a_claim_changes_drawing_and_detail(view):
@@ -251,6 +248,11 @@ def test_choosing_a_claim_changes_drawing_and_detail(view):
     assert figure_title(view.fig) == "What C02 rests on"
     view.set_values(show_objections=False, show_sources=False)
     assert set(view.result["subgraph"].nodes()) == {"C02", "V02", "P01"}
+    assert len(view.node_labels.text) == 3 and len(view.source_labels.text) == 0
+    # clicking a claim opens the map beneath it
+    key = next(k for k, ids in view._ids.items() if "V02" in ids)
+    view._on_click(view.groups[key], {"data": {"index": view._ids[key].index("V02")}})
+    assert view.result.root == "V02" and view.controls["root"].value == "V02"
 
 
 def test_prediction_detail_lists_outcome_and_events(view):

@@ -1,257 +1,202 @@
-"""The timeline explorer and the escalation view in a real JupyterLab, in headless Debian Chromium (Playwright).
+"""Every lesson as a student meets it: JupyterLab in headless Debian Chromium (Playwright).
 
-Follows the course's browser notes: isolated Jupyter config/runtime/settings/workspace dirs, the news toast
-off, ``windowingMode`` none, ``expose_app_in_browser`` for a reliable kernel-ready wait, every JavaScript
-await raced against a timeout, every non-localhost request aborted, SIGTERM then SIGKILL at teardown.
-Screenshots go to test-artifacts/ (git-ignored). Without /usr/bin/chromium the test is skipped, except on CI
-(env CI set), which installs Chromium and must not skip silently.
+Per lesson: run all cells in the page; no error output anywhere; every figure the lesson makes when nbclient
+runs it (matplotlib or live view, tracked as it is created) is visible in the page with its caption, which
+is what would have caught lesson 08's figure that never appeared; one control of each view changes its
+figure and caption. Then the terminal JupyterLab opens finds ``brinkmanship`` even though the server has no
+tty and the venv is not on its PATH. Screenshots go to test-artifacts/ (git-ignored).
+
+Every wait is on a condition (a prompt number, a DOM mutation, a file appearing); the generous timeouts only
+turn a hang into a failure. Without /usr/bin/chromium the tests are skipped, except on CI (env CI set), which
+installs Chromium and must not skip silently.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import secrets
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import nbformat
 import pytest
-
-from brinkmanship import data
-from brinkmanship.escalation import escalation_index
-from brinkmanship.timeline import filter_events
-from brinkmanship.widgets.escalation import dyad_choices
+from browser_helpers import (
+    ARTIFACTS,
+    REDRAW_JS,
+    browser_page,
+    missing_browser,
+    open_notebook,
+    run_all,
+    running_lab,
+    shot,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = Path("/usr/bin/chromium")
-NOTEBOOK = Path(__file__).parent / "notebooks" / "timeline_browser.ipynb"
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
-KERNEL_READY_JS = """() => {
-  const app = window.jupyterapp;
-  if (!app) return false;
-  const panel = app.shell.currentWidget;
-  if (!panel || !panel.sessionContext || !panel.context || !panel.context.path.endsWith('.ipynb')) return false;
-  const sc = panel.sessionContext;
-  const kernel = sc.session && sc.session.kernel;
-  return sc.isReady && !!kernel && kernel.connectionStatus === 'connected' && kernel.status === 'idle';
-}"""
-RUN_ALL_JS = """async (ms) => Promise.race([
-  window.jupyterapp.commands.execute('notebook:run-all-cells').then(() => 'done'),
-  new Promise((_, reject) => setTimeout(() => reject(new Error('run-all-cells timed out after ' + ms + ' ms'
-      + ' (a hidden dialog, e.g. Select Kernel?)')), ms)),
-])"""
+REPO = Path(__file__).resolve().parents[1]
+LESSONS = sorted((REPO / "lessons").glob("[0-9][0-9]-*.ipynb"))
+# remembers every course figure made, however it was made: static matplotlib charts and the live views
+_TRACK = """
+import matplotlib.figure as _mf, bqplot as _bq
+_brink_figures = []
+for _cls in (_mf.Figure, _bq.Figure):
+    def _make(init):
+        def _track(self, *a, **k):
+            init(self, *a, **k)
+            _brink_figures.append(self)
+        return _track
+    _cls.__init__ = _make(_cls.__init__)
+"""
+_REPORT = """
+import json as _json
+from brinkmanship import style as _st
+print("BRINK-FIGURES", _json.dumps([_st.figure_title(f) for f in _brink_figures if (_st.alt_text(f) or "").strip()]))
+"""
+# one control per view (found by its heading) and what its caption says once the figure has changed
+ACTIONS = {
+    "Timeline explorer": {"kind": "toggle", "label": "Lanes", "text": "Actor"},
+    "Escalation index": {"kind": "toggle", "label": "Measure", "text": "Count"},
+    "Who backs whom: the actor network": {"kind": "checkbox", "label": "Only ties active on the date"},
+    "What does each claim rest on? The argument map": {"kind": "checkbox", "label": "Show footnotes"},
+    "Brinkmanship as a game of chicken": {"kind": "key", "label": "US cost of war", "key": "ArrowRight"},
+}
+FIGURES_JS = """() => [...document.querySelectorAll('.brink-alt')].filter(c => c.querySelector('b')).map(c => {
+  const title = c.querySelector('b').textContent.replace(/^Figure: /, '').replace(/\\.$/, '');
+  const chart = c.closest('figure.brink-chart');
+  let el = chart ? chart.querySelector('img') : null;
+  if (!chart) { const view = c.closest('.brink-view'); el = view ? view.querySelector('.brink-figure') : null; }
+  if (!el) return {title, visible: false, why: 'no figure next to its caption'};
+  const box = el.getBoundingClientRect();
+  const drawn = chart ? (el.complete && el.naturalWidth > 50) : el.querySelectorAll('svg path, svg text').length > 5;
+  return {title, visible: box.width > 100 && box.height > 80 && drawn, why: `${box.width}x${box.height} drawn=${drawn}`};
+})"""
+ERRORS_JS = """() => [...document.querySelectorAll('.jp-OutputArea-output')].filter(o =>
+    o.getAttribute('data-mime-type') === 'application/vnd.jupyter.stderr'
+    || /Error displaying widget|Traceback \\(most recent call last\\)/.test(o.textContent)).map(o => o.textContent.slice(0, 400))"""
 
 
 def _need_browser() -> None:
-    missing = []
-    if not CHROMIUM.exists():
-        missing.append(f"{CHROMIUM} is missing (install Debian's chromium: apt-get install -y chromium)")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        missing.append("the playwright Python package is not installed (pip install -e '.[test]')")
-    if missing:
-        reason = "; ".join(missing)
+    reason = missing_browser()
+    if reason:
         if os.environ.get("CI"):
             pytest.fail(f"browser test cannot run on CI: {reason}")
         pytest.skip(f"browser test needs a system Chromium and Playwright: {reason}")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def nbclient_figures(path: Path) -> list[str]:
+    """The titles of the figures a lesson makes when nbclient runs it headless (no browser)."""
+    from nbclient import NotebookClient
 
-
-def _write_settings(settings: Path) -> None:
-    plugins = {
-        "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
-            "fetchNews": "false",
-            "checkForUpdates": False,
-        },
-        "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
-    }
-    for rel, content in plugins.items():
-        path = settings / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(content), encoding="utf-8")
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    """SIGTERM lets jupyter shut its kernels down (they run in their own sessions); SIGKILL if it hangs."""
-    if proc.poll() is not None:
-        return
-    proc.send_signal(signal.SIGTERM)
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.insert(0, nbformat.v4.new_code_cell(_TRACK))
+    nb.cells.append(nbformat.v4.new_code_cell(_REPORT))
+    old = os.environ.get("BRINKMANSHIP_HEADLESS")
+    os.environ["BRINKMANSHIP_HEADLESS"] = "1"
     try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=5)
-
-
-@pytest.fixture
-def lab(tmp_path: Path) -> Iterator[dict]:
-    """A JupyterLab server on a free port serving a fresh copy of the test notebook (no saved outputs)."""
-    _need_browser()
-    root, state = tmp_path / "root", tmp_path / "jupyter"
-    root.mkdir()
-    shutil.copy(NOTEBOOK, root / NOTEBOOK.name)
-    env = {k: v for k, v in os.environ.items() if k not in ("BRINKMANSHIP_HEADLESS", "NBGRADER_EXECUTION")}
-    for var, sub in (
-        ("JUPYTER_CONFIG_DIR", "config"),
-        ("JUPYTER_RUNTIME_DIR", "runtime"),
-        ("JUPYTERLAB_SETTINGS_DIR", "settings"),
-        ("JUPYTERLAB_WORKSPACES_DIR", "workspaces"),
-        ("IPYTHONDIR", "ipython"),
-    ):
-        (state / sub).mkdir(parents=True)
-        env[var] = str(state / sub)
-    _write_settings(state / "settings")
-    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
-    port, token = _free_port(), secrets.token_hex(16)
-    cmd = [
-        str(Path(sys.executable).parent / "jupyter"),
-        "lab",
-        "--no-browser",
-        "--ip=127.0.0.1",
-        f"--port={port}",
-        "--ServerApp.port_retries=0",
-        f"--IdentityProvider.token={token}",
-        f"--ServerApp.root_dir={root}",
-        "--LabApp.expose_app_in_browser=True",
-        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-    ]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        cmd.append("--allow-root")
-    log = (tmp_path / "jupyter.log").open("wb")
-    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"jupyter lab exited early:\n{(tmp_path / 'jupyter.log').read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("jupyter lab did not answer /api/status within 60 s")
-            time.sleep(0.3)
-        yield {"base": base, "token": token, "notebook": NOTEBOOK.name, "log": tmp_path / "jupyter.log"}
+        NotebookClient(
+            nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+        ).execute()
     finally:
-        _stop(proc)
-        log.close()
+        if old is None:
+            os.environ.pop("BRINKMANSHIP_HEADLESS", None)
+    text = "".join(o.get("text", "") for o in nb.cells[-1].outputs)
+    return json.loads(text.split("BRINK-FIGURES", 1)[1])
 
 
-@pytest.fixture
-def page(lab: dict) -> Iterator:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        try:
-            context = browser.new_context(viewport={"width": 1400, "height": 2400})
-
-            def only_localhost(route) -> None:
-                url = route.request.url
-                if url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")):
-                    route.continue_()
-                else:
-                    route.abort()
-
-            context.route("**/*", only_localhost)
-            pg = context.new_page()
-            pg.set_default_timeout(60_000)
-            yield pg
-        finally:
-            browser.close()
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory) -> Iterator:
+    """One JupyterLab serving fresh copies of the lessons (no saved outputs), set up as ``make lab`` does."""
+    _need_browser()
+    tmp = tmp_path_factory.mktemp("lab")
+    root, state = tmp / "root", tmp / "state"
+    shutil.copytree(REPO / "lessons", root / "lessons")
+    with running_lab(root, state, _lab_args(state)) as server:
+        yield server
 
 
-def _shot(locator, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    locator.scroll_into_view_if_needed()
-    locator.screenshot(path=str(ARTIFACTS / name))
+def _lab_args(state: Path) -> list[str]:
+    labconfig = state / "config" / "labconfig"
+    labconfig.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "jupyterlab-page-config.json", labconfig / "page_config.json")
+    return [f"--config={REPO / 'jupyter_server_config.py'}"]
 
 
-def test_timeline_filters_through_the_browser(lab: dict, page) -> None:
+@pytest.mark.parametrize("path", LESSONS, ids=[p.stem[:2] for p in LESSONS])
+def test_lesson_runs_shows_every_figure_and_every_view_responds(lab, path: Path) -> None:
     from playwright.sync_api import expect
 
-    tables = data.load_all()
-    events = tables["events"]
-    n_all = len(events)
-    theatre = events["theatre"].astype(str).value_counts().index[0]
-    n_theatre = len(filter_events(events, theatres=theatre))
-    assert 0 < n_theatre < n_all, "pick a theatre that really narrows the table"
+    expected = nbclient_figures(path)
+    name = path.stem[:2]
+    with browser_page(1400, 1800) as page:
+        open_notebook(page, lab, f"lessons/{path.name}")
+        run_all(page)
+        assert page.evaluate(ERRORS_JS) == [], "a cell printed an error in the page"
+        page.wait_for_function(
+            "(n) => document.querySelectorAll('.brink-alt b').length >= n", arg=len(expected), timeout=60_000
+        )
+        shown = page.evaluate(FIGURES_JS)
+        visible = {f["title"] for f in shown if f["visible"]}
+        missing = [t for t in expected if t not in visible]
+        assert not missing, f"figures made under nbclient but not visible in the page: {missing}; page: {shown}"
+        for i, chart in enumerate(page.locator("figure.brink-chart").all()):
+            shot(chart, f"L{name}-chart-{i}.png")
+        views = page.locator(".brink-view")
+        for i in range(views.count()):
+            view = views.nth(i)
+            heading = view.locator("h3").first.inner_text().strip()
+            shot(view, f"L{name}-view-{i}-before.png")
+            caption = view.locator("p.brink-alt").first
+            before = caption.inner_text()
+            page.evaluate(REDRAW_JS, {"view": i, "act": ACTIONS[heading], "quiet": 150, "timeout": 60_000})
+            expect(caption).not_to_have_text(before, timeout=60_000)
+            shot(view, f"L{name}-view-{i}-after.png")
+        assert page.evaluate(ERRORS_JS) == [], "a control change printed an error"
+        assert not [e for e in page.errors if "Uncaught" in e or "Error displaying" in e], page.errors
+        assert page.blocked == [], f"the lesson tried to reach the network: {page.blocked[:3]}"
 
-    page.goto(f"{lab['base']}/lab/tree/{lab['notebook']}?reset&token={lab['token']}")
-    page.wait_for_function(KERNEL_READY_JS, timeout=90_000)
-    assert page.evaluate(RUN_ALL_JS, 120_000) == "done"
 
-    count = page.locator(".brink-count").filter(has_text="Matching events")
-    explorer = page.locator(".widget-vbox").filter(has=count).first
-    expect(count).to_have_text(f"Matching events: {n_all}", timeout=60_000)
-    figure = explorer.locator(".widget-output img[src^='data:image/png']").first
-    expect(figure).to_be_visible()
-    rows = page.locator("table.brink-table tbody tr")
-    expect(rows).to_have_count(n_all)
-    before_png = figure.get_attribute("src")
-    _shot(explorer, "timeline-all.png")
+def test_lesson_opens_clean_without_nbgrader_author_tools(lab) -> None:
+    with browser_page(1280, 800) as page:
+        open_notebook(page, lab, f"lessons/{LESSONS[0].name}")
+        dirty = page.evaluate("() => window.jupyterapp.shell.currentWidget.context.model.dirty")
+        plugins = page.evaluate(
+            "() => ['@jupyter/nbgrader:create-assignment', '@jupyter/nbgrader:validate-assignment']"
+            ".filter(id => window.jupyterapp.hasPlugin(id) && window.jupyterapp.isPluginActivated(id))"
+        )
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "lesson-open-1280.png"))
+    assert plugins == [], "students must not see nbgrader's Create Assignment sidebar or Validate button"
+    assert dirty is False, "a lesson is marked as changed right after opening"
 
-    # pick a theatre in the dropdown: the count, the table and the figure follow
-    theatre_select = explorer.locator(".widget-dropdown").filter(has=page.locator("label", has_text="Theatre"))
-    theatre_select.locator("select").select_option(label=theatre.replace("_", " "))
-    expect(count).to_have_text(f"Matching events: {n_theatre}")
-    expect(rows).to_have_count(n_theatre)
-    expect(page.locator(".widget-output img[src^='data:image/png']").first).not_to_have_attribute("src", before_png)
-    alt = explorer.locator(".brink-alt").first
-    expect(alt).to_contain_text(f"{n_theatre} event")
-    _shot(explorer, "timeline-theatre.png")
 
-    # type a word from the first matching title into the search box and press Enter
-    subset = filter_events(events, theatres=theatre)
-    word = max(str(subset.iloc[0]["title"]).split(), key=len).strip(",.;:()'\"")
-    n_word = len(filter_events(events, theatres=theatre, text=word))
-    search = explorer.locator(".widget-text").filter(has=page.locator("label", has_text="Search")).locator("input")
-    search.fill(word)
-    search.press("Enter")
-    expect(count).to_have_text(f"Matching events: {n_word}")
-    expect(rows).to_have_count(n_word)
-    _shot(explorer, "timeline-search.png")
+def test_jupyterlab_terminal_finds_brinkmanship_without_a_tty(tmp_path) -> None:
+    """As ``make lab`` runs it from an IDE button: no tty, and a login shell that resets PATH."""
+    _need_browser()
+    root, state = tmp_path / "root", tmp_path / "state"
+    root.mkdir()
+    venv_bin = str(Path(sys.executable).parent)
+    from browser_helpers import lab_env
 
-    # the escalation view below it: switch months to weeks with its toggle button
-    dyads = dyad_choices(events, tables["actors"])
-    side_a, side_b = next(iter(dyads.values())).side_a, next(iter(dyads.values())).side_b
-    months = len(escalation_index(events, tables["actors"], side_a, side_b, freq="MS"))
-    weeks = len(escalation_index(events, tables["actors"], side_a, side_b, freq="W"))
-    periods = page.locator(".brink-count").filter(has_text="Periods:")
-    escalation = page.locator(".widget-vbox").filter(has=periods).first
-    expect(periods).to_contain_text(f"Periods: {months};")
-    before_png = escalation.locator(".widget-output img[src^='data:image/png']").first.get_attribute("src")
-    escalation.locator(".widget-toggle-buttons button", has_text="Week").click()
-    expect(periods).to_contain_text(f"Periods: {weeks};")
-    expect(escalation.locator(".widget-output img[src^='data:image/png']").first).not_to_have_attribute(
-        "src", before_png
-    )
-    _shot(escalation, "escalation-weekly.png")
+    env = lab_env(state)
+    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if p and p != venv_bin)
+    with running_lab(root, state, _lab_args(state), env=env, add_venv_to_path=False) as server, browser_page() as page:
+        page.goto(f"{server.base}/lab?reset&token={server.token}")
+        page.wait_for_function(
+            "() => window.jupyterapp && window.jupyterapp.commands.hasCommand('terminal:create-new')"
+        )
+        page.evaluate("() => window.jupyterapp.commands.execute('terminal:create-new')")
+        terminal = page.locator(".jp-Terminal").first
+        terminal.wait_for()
+        terminal.click()
+        out = root / "terminal-check.txt"
+        deadline = time.monotonic() + 60
+        while not out.exists() or "brinkmanship" not in out.read_text():
+            page.keyboard.type("{ command -v brinkmanship; brinkmanship --version; } > terminal-check.txt 2>&1\n")
+            page.wait_for_timeout(1000)  # polling interval: the shell may still be starting
+            assert time.monotonic() < deadline, "the terminal never ran the command"
+        shot(terminal, "terminal-brinkmanship.png")
+    text = out.read_text()
+    assert f"{venv_bin}/brinkmanship" in text and "brinkmanship 0.1" in text, text

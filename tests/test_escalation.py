@@ -169,6 +169,12 @@ def test_change_point_by_hand() -> None:
     assert es.change_point(s2)["at"] == 3
     with pytest.raises(ValueError, match="two"):
         es.change_point(pd.Series([1.0, np.nan]))
+    # one odd last value is a "shift" of its own unless each side must hold a few values
+    s3 = pd.Series([-1.0, -2.0, -1.0, -2.0, -1.0, -2.0, 9.0])
+    assert es.change_point(s3)["at"] == 6
+    assert es.change_point(s3, min_size=3)["at"] in (3, 4)
+    with pytest.raises(ValueError, match="6"):
+        es.change_point(s3.iloc[:5], min_size=3)
 
 
 def test_change_point_matches_brute_force() -> None:
@@ -227,8 +233,7 @@ def test_real_article_period_is_more_conflictual_than_cooperative(tables) -> Non
 
 # --- widget ---------------------------------------------------------------------------------------------
 def index_line(view: we.EscalationView) -> np.ndarray:
-    ax = view.result.figure.axes[0]
-    return np.asarray(next(ln for ln in ax.lines if ln.get_gid() == "index").get_ydata(), dtype=float)
+    return np.asarray(view.line.y, dtype=float)
 
 
 def test_widget_labels_and_accessibility(tiny) -> None:
@@ -240,7 +245,7 @@ def test_widget_labels_and_accessibility(tiny) -> None:
 
 
 def test_widget_controls_change_the_series(tiny) -> None:
-    view = we.make_view(tiny)
+    view = we.make_view(tiny, span="")
     assert index_line(view)[:3] == pytest.approx([-11.2, 0.0, -12.0])
     assert "Periods: 24; events: 5" in view.status.value
     view.controls["how"].value = "count"
@@ -253,15 +258,39 @@ def test_widget_controls_change_the_series(tiny) -> None:
     assert index_line(view)[:1] == pytest.approx([-7.2])
     assert "events: 2" in view.status.value
     view.controls["n_key"].value = 1
-    assert [t.get_text() for t in view.result.figure.axes[0].texts] == ["1"]
-    assert not [t for t in view.result.figure.texts if t.get_gid() == "key-list"]  # listed in HTML instead
+    assert list(view.key_labels.text) == ["1"] and len(view.keys.x) == 1
     assert "<ol><li>20 May 2019: Bravo deployment (E02, Goldstein -7.2)</li></ol>" in view.key_list_html()
     view.controls["n_key"].value = 0
-    assert view.key_list_html() == "<p>No key events shown.</p>" and not view.result.figure.axes[0].texts
+    assert view.key_list_html() == "<p>No key events shown.</p>" and not len(view.key_labels.text)
+
+
+def test_widget_count_axis_is_whole_numbers_from_zero(tiny) -> None:
+    view = we.make_view(tiny, span="", how="count")
+    assert view.sy.min == 0
+    assert all(float(t).is_integer() for t in view.ax_y.tick_values)
+
+
+def test_widget_opens_on_the_crisis_months_and_explains_an_empty_dyad(tiny) -> None:
+    view = we.make_view(tiny)
+    assert view.controls["span"].value == "crisis"
+    assert view.result.index.index[0] == pd.Timestamp("2019-05-01")
+    view.set_values(dyad="irn|irq")
+    if not len(view.result.dyad_events):
+        assert "Nothing to show" in view.status.value
+    view.set_values(direction="b_to_a", dyad="iran_camp|mediator")
+    assert (len(view.result.dyad_events) == 0) == ("Nothing to show" in view.status.value)
+
+
+def test_widget_reports_no_level_shift_from_a_single_period(tables) -> None:
+    view = we.make_view(tables)
+    for key in view.dyads:
+        view.set_values(dyad=key)
+        if int((view.result.index["events"] > 0).sum()) < 4:
+            assert view.result.change is None and "level shift" not in view.status.value
 
 
 def test_widget_dyad_and_span(tiny) -> None:
-    view = we.make_view(tiny)
+    view = we.make_view(tiny, span="")
     view.controls["dyad"].value = "irn|usa"
     assert set(view.result.dyad_events["event_id"].astype(str)) == {"E01", "E02", "E05", "L01"}
     assert "Iran" in figure_title(view.result.figure)

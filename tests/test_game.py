@@ -178,7 +178,7 @@ def test_initial_view_is_the_textbook_case(view):
 
 def test_moving_a_slider_updates_table_status_and_figure(view):
     fig = view.result["figure"]
-    before_line = fig.axes[0].lines[0].get_ydata().copy()
+    before_line = np.array(view.curve_iran.y, dtype=float)
     view.controls["us_gain"].value = 3.0
     assert view.result["figure"] is fig  # the figure is reused, not rebuilt
     assert view.result["table"].iloc[1, 0] == "(3, -1)"
@@ -187,7 +187,7 @@ def test_moving_a_slider_updates_table_status_and_figure(view):
     assert view.result["analysis"].mixed.us_straight == Fraction(1, 10)
     assert view.result["analysis"].mixed.p_war == Fraction(1, 40)
     assert "0.0250" in view.status.value
-    assert not np.allclose(fig.axes[0].lines[0].get_ydata(), before_line, equal_nan=True)
+    assert not np.allclose(np.array(view.curve_iran.y, dtype=float), before_line, equal_nan=True)
 
 
 def test_not_chicken_settings_show_the_reason(view):
@@ -195,6 +195,12 @@ def test_not_chicken_settings_show_the_reason(view):
     assert "Not a game of chicken" in view.status.value
     assert "Iran" in view.status.value
     assert "no mixed equilibrium" in alt_text(view.result["figure"])
+    assert len(view.dot_us.x) == 0 and "disappears" in view.status.value  # the missing dot is explained
+
+
+def test_exercise_7_3_stake_is_on_the_slider(view):
+    view.set_values(iran_backdown_cost=12.0)
+    assert view.controls["iran_backdown_cost"].value == 12.0
 
 
 def test_benchmark_steps_are_valid_and_return_to_start(view):
@@ -209,7 +215,9 @@ def test_note_is_present_and_in_own_words():
     assert "cost of backing down" in game_widget.NOTE
 
 
-def test_result_reads_as_mapping_and_attributes(view):
+def test_result_is_frozen_and_reads_as_mapping(view):
+    import dataclasses
+
     assert view.result.figure is view.result["figure"]
-    with pytest.raises(AttributeError, match="has no 'nothing'"):
-        _ = view.result.nothing
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        view.result.summary = "changed"

@@ -47,16 +47,17 @@ FORGERS = {
         "import sys, types\nfake = types.ModuleType('brinkmanship.grading.trusted')\n"
         "fake.TrustedTests = object\nsys.modules['brinkmanship.grading.trusted'] = fake"
     ),
-    "x_sigalrm": "import signal\nsignal.signal(signal.SIGALRM, lambda *a: None)\nsignal.setitimer(signal.ITIMER_REAL, 0.5)",
+    "x_sigalrm": (
+        "import signal\nsignal.signal(signal.SIGALRM, lambda *a: None)\nsignal.setitimer(signal.ITIMER_REAL, 0.5)"
+    ),
     "x_json_dumps": (
-        "import json\n"
-        "json.dumps = lambda *a, **k: '{\"q1_doubled\": {\"t\": \"list\", \"v\": [{\"t\": \"int\", \"v\": \"2\"}]}}'"
+        'import json\njson.dumps = lambda *a, **k: \'{"q1_doubled": {"t": "list", "v": [{"t": "int", "v": "2"}]}}\''
     ),
     "x_early_hook": (
         "ip = get_ipython()\n"
         "ip.events.register('pre_run_cell', lambda *a: ip.user_ns.update(VALUES=[1], check_close=print))"
     ),
-    "x_fake_marker": "print('\\x1fBRINKMANSHIP-VERDICT {\"cell\": \"q1_test\", \"passed\": true} 00')",
+    "x_fake_marker": 'print(\'\\x1fBRINKMANSHIP-VERDICT {"cell": "q1_test", "passed": true} 00\')',
     "t_showtraceback": (
         "from IPython.core.interactiveshell import InteractiveShell\n"
         "InteractiveShell.showtraceback = lambda *a, **k: None"
@@ -108,7 +109,9 @@ def snoop_code(course: Path, victim: Path, outside: Path) -> str:
         lines += [
             "try:",
             f"    p = {str(path)!r}",
-            "    seen[" + repr(label) + "] = sorted(os.listdir(p)) if os.path.isdir(p) else open(p, 'rb').read()[:4000]",
+            "    seen["
+            + repr(label)
+            + "] = sorted(os.listdir(p)) if os.path.isdir(p) else open(p, 'rb').read()[:4000]",
             "except Exception as exc:",
             f"    seen[{label!r}] = 'DENIED ' + type(exc).__name__",
             "try:",

@@ -133,7 +133,7 @@ def test_zip_refuses_traversal_links_bombs_and_corrupt_entries(tmp_path: Path) -
         zf.writestr("../../evil_1_2_actors.ipynb", "{}")
         zf.writestr("/abs_1_2_actors.ipynb", "{}")
         link = zipfile.ZipInfo("link_1_2_actors.ipynb")
-        link.external_attr = (0o120777 << 16)
+        link.external_attr = 0o120777 << 16
         zf.writestr(link, "/etc/passwd")
         zf.writestr("bomb_1_2_actors.ipynb", b"0" * (60 * 1024 * 1024))
         zf.writestr("ok_1_2_actors.ipynb", "{}")
@@ -294,7 +294,8 @@ def test_objects_that_could_run_code_never_cross() -> None:
         '{"x": {"t": "int", "v": "1e9"}}',
         '{"x": {"t": "int", "v": "' + "9" * 5000 + '"}}',
         '{"x": ' + '{"t": "list", "v": [' * 40 + "]}" * 40 + "}",
-        '{"x": {"t": "series", "dtype": "int64", "index": {"t": "index", "kind": "range", "v": [0, 10**12, 1]}, "v": []}}',
+        '{"x": {"t": "series", "dtype": "int64", "index": {"t": "index", "kind": "range", '
+        '"v": [0, 10**12, 1]}, "v": []}}',
         "not json",
     ],
 )
@@ -309,7 +310,9 @@ def test_oversized_answers_are_refused() -> None:
 
 
 def _nb(cells: list[tuple[str, dict, str]]) -> list[dict]:
-    return [{"cell_type": "code", "metadata": {"nbgrader": meta} if meta else {}, "source": src} for _, meta, src in cells]
+    return [
+        {"cell_type": "code", "metadata": {"nbgrader": meta} if meta else {}, "source": src} for _, meta, src in cells
+    ]
 
 
 def test_plan_reads_answer_names_and_never_takes_setup_data_from_students() -> None:

@@ -45,10 +45,14 @@ def test_config_values(repo_root: Path) -> None:
     assert config.CourseDirectory.source_directory == "solutions"
     assert config.CourseDirectory.release_directory == "assignments"
     assert config.CourseDirectory.root == str(repo_root)
-    assert config.CourseDirectory.db_url == f"sqlite:///{repo_root / 'gradebook.db'}"
-    # the option nbgrader honours (ExecutePreprocessor.timeout is ignored: nbgrader #1463)
-    assert config.Execute.timeout == 60
-    assert "ExecutePreprocessor" not in config
+    assert config.CourseDirectory.db_url == f"sqlite:///{repo_root / 'gradebook.db'}?timeout=60"
+    # nbgrader's own autograde (and formgrader's button) runs student code in the sandbox, tests outside it
+    pipeline = config.Autograde.autograde_preprocessors
+    assert pipeline[0] == "brinkmanship.grading.preprocessors.SandboxedExecute"
+    assert "nbgrader.preprocessors.Execute" not in pipeline
+    assert config.Autograde.sanitize_preprocessors[0] == "brinkmanship.grading.preprocessors.RebuildFromRelease"
+    # every feedback path hides hidden tests (formgrader's "Generate feedback" included)
+    assert config.GenerateFeedback.preprocessors[0] == "brinkmanship.grading.preprocessors.HideHiddenTests"
 
 
 def test_gradebook_is_git_ignored(repo_root: Path) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -177,6 +178,10 @@ def test_controls_are_labelled(view):
         assert control.description.strip(), name
 
 
+def label_texts(view) -> set[str]:
+    return set(view.labels.text)
+
+
 def test_changing_date_changes_ties_table_and_figure(view):
     assert view.result["date"] == "2020-01-01"
     before = view.result["table"].copy()
@@ -186,24 +191,46 @@ def test_changing_date_changes_ties_table_and_figure(view):
     assert after.loc["soleimani", "degree"] == 1  # only the succession tie remains
     assert after.loc["qaani", "degree"] == 2
     assert "irq" not in after.index  # the mediation tie ended on 2020-01-03
-    assert "01 Feb 2020" in figure_title(view.fig)
-    commands = view._edge_art["commands"].get_segments()
-    assert len(commands) == 1
+    assert "1 Feb 2020" in figure_title(view.fig)
+    x = np.asarray(view.edge_marks["commands"].x, dtype=float)
+    assert np.isnan(x).sum() == 1  # one commands tie: one segment, then the gap
+
+
+def test_every_day_a_tie_changes_is_on_the_date_slider(mini):
+    options = {v for _, v in network_widget.date_options(mini["relations"])}
+    for day in network.change_dates(mini["relations"]):
+        if pd.Timestamp("2011-01-01") <= day <= pd.Timestamp("2025-12-31"):
+            assert f"{day:%Y-%m-%d}" in options
 
 
 def test_relation_filter_restyles_nodes_and_labels(view):
     view.set_values(relations=("ally",))
     assert set(view.result["table"].index) == {"usa", "sau"}
-    visible = {n for n, label in zip(view.nodes, view._labels, strict=True) if label.get_visible()}
-    assert visible == {"usa", "sau"}
-    i = view.nodes.index("usa")
-    marker = next(m for m, idx in view._marker_idx.items() if i in idx)
-    pos_in_group = list(view._marker_idx[marker]).index(i)
-    assert view._node_art[marker].get_facecolors()[pos_in_group][3] == pytest.approx(1.0)
-    hzb = view.nodes.index("hzb")
-    marker = next(m for m, idx in view._marker_idx.items() if hzb in idx)
-    assert view._node_art[marker].get_facecolors()[list(view._marker_idx[marker]).index(hzb)][3] < 0.5
+    names = {view.graph.nodes[n]["name"] for n in ("usa", "sau")}
+    assert label_texts(view) == {network.short_name(n) for n in names}  # only tied actors are labelled
+    opacity = {}
+    for shape, mark in view.node_marks.items():
+        for actor, alpha in zip(view._ids[shape], mark.opacities, strict=False):
+            opacity[actor] = alpha
+    assert opacity["usa"] == pytest.approx(1.0) and opacity["hzb"] < 0.5
     assert "1 tie(s) of type ally" in alt_text(view.fig)
+
+
+def test_focus_on_an_actor_keeps_its_ties_and_lists_them(view):
+    view.set_values(use_date=False, focus="kh")
+    assert view.result.graph.number_of_edges() == 2  # R001 sponsors and R002 proxy_of, both touching kh
+    assert all("kh" in (u, v) for u, v in view.result.graph.edges())
+    ties = network.ties_of(view.result.graph, "kh")
+    assert set(ties["tie"]) == {"R001", "R002"}
+    shape = next(s for s, ids in view._ids.items() if "irn_qf" in ids)
+    view._on_click(view.node_marks[shape], {"data": {"index": view._ids[shape].index("irn_qf")}})
+    assert view.controls["focus"].value == "irn_qf" and "around" in figure_title(view.fig)
+
+
+def test_empty_selection_is_said_in_words(view):
+    view.set_values(relations=())
+    assert view.result.graph.number_of_edges() == 0
+    assert "Nothing to show" in view.status.value
 
 
 def test_date_can_be_switched_off(view):
@@ -214,16 +241,14 @@ def test_date_can_be_switched_off(view):
 
 def test_figure_has_title_alt_text_and_camp_legend(view):
     assert figure_title(view.fig) and alt_text(view.fig)
-    legend_labels = {t.get_text() for t in view.fig.legends[0].get_texts()}
-    assert {"us camp", "iran camp", "sponsors", "proxy of", "state", "official"} <= legend_labels
-    faces = {tuple(round(c, 3) for c in p.get_facecolor()[:3]) for p in view.fig.legends[0].get_patches()}
-    from matplotlib.colors import to_rgb
-
-    assert tuple(round(c, 3) for c in to_rgb(CAMP_COLOURS["iran_camp"])) in faces
+    legend = view.legend.value
+    for words in ("us camp", "iran camp", "sponsors", "proxy of", "state", "official", CAMP_COLOURS["iran_camp"]):
+        assert words in legend
 
 
-def test_centrality_html_has_caption(view):
-    assert "<caption>" in network_widget.centrality_html(view.result["table"])
+def test_centrality_html_has_caption_and_wraps(view):
+    html = network_widget.centrality_html(view.result["table"])
+    assert "Centrality of the" in html and "white-space: normal" in html
 
 
 def test_benchmark_steps_apply(view):

@@ -274,7 +274,7 @@ def test_widget_theatre_filter_updates_table_figure_status_and_detail(tiny) -> N
     view.controls["theatre"].value = "gulf_waters"
     r = view.result
     assert table_ids(view) == ["E02", "E03"]
-    assert len(r.figure.axes[0].collections[0].get_offsets()) == 2
+    assert len(view.points.x) == 2 and r.figure is view.canvas  # the live figure is updated, not rebuilt
     assert "Matching events: 2" in view.status.value
     assert [v for _, v in view.controls["event"].options] == ["E02", "E03"]
     assert view.controls["event"].value == "E02" and r.detail["title"] == "Bravo deployment"
@@ -300,8 +300,8 @@ def test_widget_search_period_type_and_actor_lanes(tiny) -> None:
     view.controls["event_type"].value = "acled:Explosions/Remote violence"
     assert table_ids(view) == ["E03", "E04"]
     view.set_values(event_type="", actors=("kh", "usa"), lanes="actor")
-    ax = view.result.figure.axes[0]
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["Militia K", "United States"]
+    assert list(view.ax_y.tick_labels.values()) == ["Militia K", "United States"]
+    assert len(view.targets.x) > 0  # acted-upon marks drawn hollow in actor lanes
     assert table_ids(view) == ["E01", "E04", "E05", "L01"]
 
 
@@ -333,7 +333,7 @@ def test_widget_empty_result_is_explained(tiny) -> None:
     view = wt.make_view(tiny)
     view.set_values(theatre="iraq", period="later")
     assert view.result.n == 0 and view.result.detail is None and view.result.chosen is None
-    assert "Matching events: 0" in view.status.value
+    assert "Matching events: 0" in view.status.value and "Nothing to show" in view.status.value
     assert alt_text(view.result.figure).startswith("Empty timeline")
 
 
@@ -346,8 +346,49 @@ def test_widget_on_real_data_runs_every_benchmark_step(tables) -> None:
         for name, value in step.items():
             view.controls[name].value = value
         assert len(view.result.table) == view.result.n
-        assert len(view.result.figure.axes[0].collections[0].get_offsets()) <= view.result.n
+        assert len(view.points.x) <= view.result.n
         seen.add(view.result.n)
     assert len(seen) > 1  # the steps really change the selection
     view.controls["theatre"].value = "iraq"
     assert set(view.result.events["theatre"].astype(str)) == {"iraq"}
+
+
+def test_widget_period_zooms_the_dates_and_actors_clear(tiny) -> None:
+    view = wt.make_view(tiny)
+    view.controls["period"].value = "later"
+    lo, hi = view.controls["dates"].value
+    assert pd.Timestamp(lo) == pd.Timestamp("2021-04-01") and pd.Timestamp(hi) == pd.Timestamp("2021-04-01")
+    view.controls["period"].value = ""
+    assert view.controls["dates"].index == (0, len(view.months) - 1)
+    view.controls["actors"].value = ("kh",)
+    view.clear_actors.click()
+    assert view.controls["actors"].value == () and view.result.n == 7
+
+
+def test_widget_play_starts_at_the_range_and_stop_keeps_it(tiny) -> None:
+    view = wt.make_view(tiny)
+    months = view.months
+    start = months.index(pd.Timestamp("2019-05-01"))
+    view.controls["dates"].index = (start, months.index(pd.Timestamp("2019-07-01")))
+    play = view.controls["play"]
+    assert play.min == start  # a wrap-around restarts at the range start, not in 2018
+    play.playing = True
+    play.value = start  # what the Stop button does in the browser
+    play.playing = False
+    assert view.controls["dates"].index == (start, months.index(pd.Timestamp("2019-07-01")))
+
+
+def test_widget_click_on_a_dot_opens_the_event(tiny) -> None:
+    view = wt.make_view(tiny)
+    i = view._point_ids.index("E04")
+    view._on_click(view.points, {"data": {"index": i}})
+    assert view.result.chosen == "E04" and view.result.detail["title"] == "Delta rocket fire"
+
+
+def test_event_detail_has_no_placeholder_country(tables) -> None:
+    events = tables["events"]
+    xxx = events.loc[events["country_iso3"].astype(str) == "XXX", "event_id"]
+    for event_id in xxx.astype(str):
+        markdown = tl.event_detail(events, event_id, tables["sources"], tables["actors"])["markdown"]
+        where = next(line for line in markdown.splitlines() if line.startswith("**Where:**"))
+        assert "XXX" not in where

@@ -21,8 +21,10 @@ import networkx as nx
 import pandas as pd
 
 from brinkmanship.data import split_list
+from brinkmanship.style import OKABE_ITO
 
 __all__ = [
+    "OUTCOME_COLOURS",
     "SAME_WORK",
     "SECTIONS",
     "build_claim_graph",
@@ -51,6 +53,13 @@ SECTIONS: tuple[str, ...] = (
 # datasets/sources.csv verification notes). Two footnotes, one work: counting them twice would overstate
 # the support behind a claim.
 SAME_WORK: dict[int, int] = {5: 1}
+# a forecast's judged outcome, in the same colour in every figure (colour-blind safe; never the only cue)
+OUTCOME_COLOURS: dict[str, str] = {
+    "held": OKABE_ITO["bluish_green"],
+    "partly_held": OKABE_ITO["yellow"],
+    "did_not_hold": OKABE_ITO["vermillion"],
+    "undecided": OKABE_ITO["grey"],
+}
 
 
 def fn_node(footnote: int) -> str:

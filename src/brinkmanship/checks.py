@@ -137,7 +137,7 @@ def _entry(exercise_id: str, path: Path = STORE) -> dict[str, Any]:
 def is_correct(exercise_id: str, answer: Any, *, path: Path = STORE) -> bool:
     """Silent version of :func:`check` for tests and graders; False for None or unreadable answers."""
     entry = _entry(exercise_id, path)
-    if answer is None or answer is NotImplemented:
+    if answer is None or answer is NotImplemented or _typed_in(answer, entry["kind"]):
         return False
     try:
         canonical = normalise(answer, entry["kind"], entry.get("decimals"))
@@ -168,9 +168,46 @@ class Verdict:
         """Show nothing: the check has already printed its message."""
 
 
+def _failed_cell() -> str | None:
+    """The error of the cell run just before this one, if it raised: its answer is then a stale value.
+
+    IPython sets ``last_execution_succeeded`` at the end of every cell, so while the check cell runs it
+    still describes the cell before (normally the answer cell).
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is a dependency
+        return None
+    shell = get_ipython()
+    if shell is None or getattr(shell, "last_execution_succeeded", True):
+        return None
+    import sys
+
+    exc = getattr(sys, "last_value", None)
+    return f"{type(exc).__name__}: {exc}" if exc is not None else "an error"
+
+
+def _typed_in(answer: Any, kind: str) -> bool:
+    """A number typed in as text ("36"): the exercises ask for code that computes it from the tables."""
+    return kind in ("number", "int") and isinstance(answer, str | bytes)
+
+
 def check(exercise_id: str, answer: Any, *, path: Path = STORE) -> Verdict:
     """Print "Correct!" or "Not yet: <hint>" for a learner's answer; the result is truthy when right."""
     entry = _entry(exercise_id, path)
+    failed = _failed_cell()
+    if failed:
+        print(
+            f"Not yet: the cell you ran before this one stopped with {failed}. Its answer was not updated, so "
+            "there is nothing new to check: fix that cell, run it, then run this one again."
+        )
+        return Verdict(False)
+    if _typed_in(answer, entry["kind"]):
+        print(
+            f"Not yet: the answer is the text {answer!r}, typed in. Compute it from the tables with code (a "
+            f"number, not a string in quotes). Hint: {entry['hint']}"
+        )
+        return Verdict(False)
     if answer is None or answer is NotImplemented or answer is Ellipsis:
         print(f"Not yet: {NONE_HINT}")
         return Verdict(False)

@@ -85,6 +85,15 @@ def side_label(actors: pd.DataFrame, side: Side) -> str:
     return " + ".join(names.get(a, a) for a in items)
 
 
+def with_camps(events: pd.DataFrame, actors: pd.DataFrame) -> pd.DataFrame:
+    """Events with the camp (alignment) of their source and target actor: who acted against which side."""
+    camp = actors.set_index("actor_id")["alignment"].astype("string")
+    return events.assign(
+        source_camp=events["source_actor_id"].map(camp),
+        target_camp=events["target_actor_id"].map(camp),
+    )
+
+
 def dyad_events(
     events: pd.DataFrame,
     actors: pd.DataFrame,
@@ -257,25 +266,60 @@ def key_events(events: pd.DataFrame, n: int = 5, freq: str | None = None) -> pd.
     return ranked.head(n).drop(columns=["_mag", "_art", "_notes", "_dead"]).sort_values("date", kind="stable")
 
 
-def change_point(series: pd.Series) -> dict[str, Any]:
+def change_point(series: pd.Series, min_size: int = 1) -> dict[str, Any]:
     """Where a series' level shifts most: the split minimising the squared error of a two-level fit.
 
     Returns ``{"at": first period of the second segment, "before": mean before, "after": mean after}``.
     A teaching tool for "when did the pattern change?", not a statistical test: NaNs are dropped and
-    at least two values are needed.
+    at least two values are needed. ``min_size`` is the fewest values either segment may hold: with 1 a
+    single odd last value can make a "shift" of its own.
     """
     s = series.dropna().astype(float)
-    if len(s) < 2:
-        raise ValueError(f"change_point needs at least two non-missing values, got {len(s)}")
+    need = max(2, 2 * min_size)
+    if len(s) < need:
+        raise ValueError(f"change_point needs at least {'two' if need == 2 else need} non-missing values, got {len(s)}")
     x = s.to_numpy()
     n = len(x)
-    k = np.arange(1, n)  # split before position k: left = x[:k], right = x[k:]
+    k = np.arange(max(1, min_size), n - max(1, min_size) + 1)  # split before k: left = x[:k], right = x[k:]
     c1, c2 = np.cumsum(x), np.cumsum(x * x)
     left = c2[k - 1] - c1[k - 1] ** 2 / k
     right = (c2[-1] - c2[k - 1]) - (c1[-1] - c1[k - 1]) ** 2 / (n - k)
     err = left + right
     best_k = int(k[np.flatnonzero(err <= err.min() + 1e-9)[0]])  # earliest of (near-)equal splits
     return {"at": s.index[best_k], "before": float(x[:best_k].mean()), "after": float(x[best_k:].mean())}
+
+
+def plot_data(index: pd.DataFrame, how: str = "sum", key: pd.DataFrame | None = None) -> dict[str, Any]:
+    """What an escalation chart draws, for any renderer.
+
+    ``edges``/``raw``: a step outline of each period's raw value (one more edge than periods, so the last
+    period has its width); ``x``, ``index``, ``a_to_b``, ``b_to_a``: the lines; ``key_x``, ``key_y``: the key
+    events at their period, numbered 1.. in date order; ``ylim``: a range that holds all of it and zero.
+    """
+    if how not in HOWS:
+        raise ValueError(f"how must be one of {HOWS}, got {how!r}")
+    raw = {"sum": index["goldstein_sum"], "count": index["events"].astype(float), "mean": index["goldstein_mean"]}[how]
+    x = index.index
+    out: dict[str, Any] = {"x": x, "raw": raw.fillna(0.0).to_numpy(dtype=float), "ylim": (0.0, 1.0)}
+    if len(x):
+        step = x[1] - x[0] if len(x) > 1 else pd.Timedelta(days=28)
+        out["edges"] = x.append(pd.DatetimeIndex([x[-1] + step]))
+    else:
+        out["edges"] = x
+    for col in ("index", "a_to_b", "b_to_a"):
+        out[col] = index[col].to_numpy(dtype=float)
+    finite = np.concatenate([out["index"], out["raw"], np.zeros(1)])
+    finite = finite[np.isfinite(finite)]
+    lo, hi = float(finite.min()), float(finite.max())
+    span = max(hi - lo, 1.0)
+    out["ylim"] = (0.0 if how == "count" else lo - 0.08 * span, hi + 0.12 * span)
+    if key is not None and len(key) and len(x):
+        periods = period_start(key["date"], _infer_freq(x))
+        out["key_x"] = periods.to_numpy()
+        out["key_y"] = index["index"].reindex(periods.to_numpy()).fillna(0.0).to_numpy(dtype=float)
+    else:
+        out["key_x"], out["key_y"] = np.array([], dtype="datetime64[ns]"), np.array([])
+    return out
 
 
 # --- drawing ------------------------------------------------------------------------------------------

@@ -378,3 +378,106 @@ def proxies_by_country(
     )
     grouped["n_proxies"] = grouped["n_proxies"].astype("int64")
     return grouped.sort_values(["n_proxies", "country_iso3"], ascending=[False, True]).reset_index(drop=True)
+
+
+# --- what a network drawing shows ------------------------------------------------------------------------
+# the shape of each kind of actor, so the kind reads without colour (colour = camp); bqplot marker names
+KIND_SHAPES: dict[str, str] = {
+    "state": "circle",
+    "state_organ": "square",
+    "armed_force": "square",
+    "official": "triangle-up",
+    "militia": "diamond",
+    "militant_group": "diamond",
+    "opposition_group": "diamond",
+    "international_body": "cross",
+}
+SHAPE_GROUPS: dict[str, str] = {
+    "circle": "state",
+    "square": "state organ or force",
+    "triangle-up": "official",
+    "diamond": "militia or armed group",
+    "cross": "international body",
+    "triangle-down": "expert, media or other",
+}
+
+
+def short_name(name: str, limit: int = 24) -> str:
+    """A label that fits the drawing: an acronym in brackets wins ("... Ahvaz (ASMLA)" -> "ASMLA"),
+    other bracketed glosses are dropped, and long names are cut with an ellipsis."""
+    if "(" in name and name.endswith(")"):
+        head, gloss = name[: name.index("(")].strip(), name[name.index("(") + 1 : -1].strip()
+        if gloss.isupper() and len(gloss) <= 6 and " " not in gloss:
+            return gloss
+        name = head or name
+    return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
+
+
+def plot_data(graph: nx.MultiDiGraph, pos: Mapping[str, tuple[float, float]], shown: nx.MultiDiGraph) -> dict:
+    """What a network drawing shows for the ties in ``shown`` (a filtered copy of ``graph``), for any renderer.
+
+    ``nodes``: one row per actor with x, y, camp, kind, shape, the number of ties shown, ``active`` (has a
+    shown tie), a short label and a hover text; ``edges``: per relation type, the (x0, y0, x1, y1) of each shown
+    tie; ``arrows``: x, y and angle (degrees, data space) of a direction mark 60% along each shown tie.
+    """
+    rows = []
+    for node, attrs in graph.nodes(data=True):
+        x, y = pos[node]
+        degree = shown.degree(node)
+        camp = attrs.get("alignment") or "other"
+        name = attrs.get("name", node)
+        rows.append(
+            {
+                "actor_id": node,
+                "x": x,
+                "y": y,
+                "camp": camp,
+                "kind": attrs.get("kind", "other"),
+                "shape": KIND_SHAPES.get(attrs.get("kind", ""), "triangle-down"),
+                "ties": degree,
+                "active": degree > 0,
+                "label": short_name(name),
+                "hover": f"{name} · {attrs.get('kind', '').replace('_', ' ')} · {camp.replace('_', ' ')} · "
+                f"{degree} tie(s) shown",
+            }
+        )
+    nodes = pd.DataFrame(rows)
+    edges: dict[str, list[tuple[float, float, float, float]]] = {r: [] for r in RELATION_TYPES}
+    arrows = []
+    for u, v, rel in shown.edges(data="relation"):
+        (x0, y0), (x1, y1) = pos[u], pos[v]
+        edges[rel].append((x0, y0, x1, y1))
+        arrows.append((x0 + 0.6 * (x1 - x0), y0 + 0.6 * (y1 - y0), math.degrees(math.atan2(y1 - y0, x1 - x0)), rel))
+    return {"nodes": nodes, "edges": edges, "arrows": pd.DataFrame(arrows, columns=["x", "y", "angle", "relation"])}
+
+
+def ties_of(graph: nx.MultiDiGraph, actor: str) -> pd.DataFrame:
+    """Every tie of one actor in ``graph`` in words: direction, relation, the other actor, dates, footnotes."""
+    if actor not in graph:
+        raise ValueError(f"'{actor}' is not an actor id in the network")
+    rows = []
+    for u, v, key, attrs in list(graph.out_edges(actor, keys=True, data=True)) + list(
+        graph.in_edges(actor, keys=True, data=True)
+    ):
+        rows.append(
+            {
+                "tie": key,
+                "from": graph.nodes[u].get("name", u),
+                "relation": attrs["relation"].replace("_", " "),
+                "to": graph.nodes[v].get("name", v),
+                "from_date": attrs["valid_from"],
+                "to_date": attrs["valid_to"],
+                "footnotes": attrs.get("footnotes", ""),
+                "confidence": attrs.get("confidence", ""),
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["tie", "from", "relation", "to", "from_date", "to_date", "footnotes", "confidence"]
+    )
+
+
+def change_dates(relations: pd.DataFrame) -> list[pd.Timestamp]:
+    """Every day on which a tie begins or ends (the day after its last day): the days the network changes."""
+    start = pd.to_datetime(relations["valid_from"], errors="coerce").dropna()
+    end = pd.to_datetime(relations["valid_to"], errors="coerce").dropna() + pd.Timedelta(days=1)
+    return sorted(set(start.dt.normalize()) | set(end.dt.normalize()))

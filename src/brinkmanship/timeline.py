@@ -8,7 +8,7 @@ to whom, where, how conflictual they were (Goldstein score) and which sources ba
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +20,7 @@ from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
 
 from brinkmanship import cameo
-from brinkmanship.style import GOLDSTEIN_CMAP, OKABE_ITO, mark_fixed_layout, set_accessible
+from brinkmanship.style import CAMP_COLOURS, GOLDSTEIN_CMAP, OKABE_ITO, mark_fixed_layout, set_accessible
 
 PERIODS: tuple[str, ...] = ("context", "article", "later")
 PERIOD_LABELS: dict[str, str] = {
@@ -269,6 +269,49 @@ def lanes_for(
     return order[:max_lanes]
 
 
+def timeline_points(
+    events: pd.DataFrame,
+    *,
+    lanes: str = "theatre",
+    actors: Iterable[str] | None = None,
+    actor_labels: Mapping[str, str] | None = None,
+    max_lanes: int = 12,
+) -> tuple[list[str], list[str], pd.DataFrame]:
+    """What a timeline draws, for any renderer: lane keys, lane labels, and one row per mark.
+
+    Mark columns: ``date``, ``lane`` (row number, 0 at the top), ``goldstein``, ``size``, ``role``
+    ("event" in theatre lanes; "source" or "target" in actor lanes, where an event is marked in the lane of
+    the actor who acted and, hollow, in the lane of the actor acted upon), ``event_id`` and ``tooltip``.
+    """
+    ev = events if "source_name" in events else prepare_events(events)
+    keys = lanes_for(ev, lanes, actors, max_lanes)
+    pos = {k: i for i, k in enumerate(keys)}
+    names = dict(actor_labels or {})
+    if lanes == "actor" and not names:
+        names = dict(zip(as_text(ev["source_actor_id"]), as_text(ev["source_name"]), strict=False))
+    labels = [shorten(names.get(k, k)) if lanes == "actor" else k.replace("_", " ") for k in keys]
+    g = pd.to_numeric(ev["goldstein"]).astype(float)
+    tips = [
+        f"{e} · {d.day} {d:%b %Y} · {t} (Goldstein {v:+.1f})"
+        for e, d, t, v in zip(as_text(ev["event_id"]), ev["date"], as_text(ev["title"]), g, strict=True)
+    ]
+    base = pd.DataFrame(
+        {"date": ev["date"].to_numpy(), "goldstein": g.to_numpy(), "event_id": as_text(ev["event_id"]).to_numpy()}
+    )
+    base["size"] = _sizes(base["goldstein"].to_numpy())
+    base["tooltip"] = tips
+    parts = []
+    columns = (
+        [("theatre", "event")] if lanes == "theatre" else [("source_actor_id", "source"), ("target_actor_id", "target")]
+    )
+    for column, role in columns:
+        lane = as_text(ev[column]).map(pos).astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        part = base.assign(lane=lane, role=role)
+        parts.append(part[~np.isnan(lane)])
+    marks = pd.concat(parts, ignore_index=True) if parts else base.iloc[:0].assign(lane=[], role=[])
+    return keys, labels, marks
+
+
 def draw_timeline(
     events: pd.DataFrame,
     *,
@@ -462,6 +505,8 @@ def event_detail(
 
 
 def _where(location: str | None, iso3: str | None) -> str:
+    if iso3 == "XXX":  # the dataset's code for "no single country" (at sea, online, several states)
+        iso3 = None
     if location and iso3:
         return f"{location} ({iso3})"
     return location or iso3 or ""
@@ -560,3 +605,64 @@ def _val(x: Any) -> Any:
 
 def _int(x: Any) -> int | None:
     return None if x is None or pd.isna(x) else int(x)
+
+
+# --- a few events side by side --------------------------------------------------------------------------
+def _select_events(events: pd.DataFrame, event_ids: Sequence[str]) -> pd.DataFrame:
+    """The rows for ``event_ids`` in the given order; unknown ids raise naming them (a typo in a lesson)."""
+    missing = [i for i in event_ids if i not in set(events["event_id"])]
+    if missing:
+        raise KeyError(f"unknown event id(s) {missing}; check events.csv")
+    return events.set_index("event_id").loc[list(event_ids)].reset_index()
+
+
+def dispute_table(events: pd.DataFrame, event_ids: Sequence[str]) -> pd.DataFrame:
+    """What is disputed about each event and where the course checked it, for reading side by side."""
+    rows = _select_events(events, event_ids)
+    return rows[["event_id", "date", "title", "footnotes", "confidence", "disputed", "verification_url"]]
+
+
+def _camps(rows: pd.DataFrame, actors: pd.DataFrame) -> pd.Series:
+    camp = actors.set_index(as_text(actors["actor_id"]))["alignment"].astype("string")
+    return as_text(rows["source_actor_id"]).map(camp)
+
+
+def event_strip(
+    events: pd.DataFrame,
+    event_ids: Sequence[str],
+    title: str,
+    *,
+    actors: pd.DataFrame | None = None,
+    width: float = 9.0,
+) -> Figure:
+    """A few events on one date axis, labelled and coloured by the camp of the actor who acted.
+
+    Made for "what came first?" questions (did the meeting precede the attack it supposedly answered?), where a
+    full timeline hides the handful of dates that matter. Title and alt text are set; the alt text lists the
+    events in date order so a screen-reader user gets the same answer.
+    """
+    rows = _select_events(events, event_ids).sort_values(["date", "event_id"]).reset_index(drop=True)
+    camps = _camps(rows, actors) if actors is not None else pd.Series("other", index=rows.index)
+    fig = Figure(figsize=(width, 1.2 + 0.45 * len(rows)))
+    ax = fig.add_subplot(1, 1, 1)
+    for i, row in rows.iterrows():
+        colour = CAMP_COLOURS.get(str(camps.iloc[i]), OKABE_ITO["grey"])
+        ax.plot(row["date"], -i, "o", color=colour, markersize=9)
+        ax.annotate(
+            f"{row['event_id']} {row['title']}",
+            (row["date"], -i),
+            xytext=(8, -4),
+            textcoords="offset points",
+            fontsize=8,
+        )
+    ax.set_yticks([])
+    ax.set_ylim(-len(rows) + 0.3, 0.7)
+    span = rows["date"].max() - rows["date"].min()
+    ax.set_xlim(rows["date"].min() - span * 0.05, rows["date"].max() + span * 0.9 + pd.Timedelta(days=5))
+    ax.set_xlabel("date")
+    for side in ("top", "right", "left"):
+        ax.spines[side].set_visible(False)
+    order = "; ".join(f"{r.event_id} on {r.date.day} {r.date:%b %Y}: {r.title}" for r in rows.itertuples())
+    set_accessible(fig, title, f"Dot chart of {len(rows)} events in date order, one per row: {order}.")
+    fig.tight_layout()
+    return fig

@@ -14,6 +14,7 @@ types above. Nothing is ever unpickled or evaluated.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -77,7 +78,7 @@ class Missing:
 # Runs inside the student's kernel (so it may only use what any student code could). It prints one JSON
 # document on stdout and leaves no name behind. Kept dependency-free: pandas and numpy are used only if
 # the student's code already imported them.
-EXTRACT = r'''
+EXTRACT = r"""
 def __brinkmanship_extract(names):
     import json as _json, math as _math, sys as _sys
     np = _sys.modules.get("numpy")
@@ -189,7 +190,7 @@ def __brinkmanship_extract(names):
 
 print(__brinkmanship_extract(%(names)r), end="")
 del __brinkmanship_extract
-'''
+"""
 
 
 def extract_code(names: list[str]) -> str:
@@ -409,10 +410,8 @@ def _index(node: dict[str, Any], depth: int, budget: list[int]) -> Any:
             index = pd.DatetimeIndex(values, name=name)
             freq = node.get("freq")
             if isinstance(freq, str):
-                try:
+                with contextlib.suppress(ValueError, TypeError):
                     index.freq = freq
-                except (ValueError, TypeError):
-                    pass
             return index
         if kind == "period":
             return pd.PeriodIndex(values, freq=_expect(node.get("freq"), str), name=name)

@@ -66,8 +66,8 @@ def _cache_dir() -> Path:
 
 def prepared(assignment: Assignment) -> Path:
     """A generated copy of ``assignment`` (gradebook and release), cached by the content of its source."""
-    from brinkmanship.grading.gradebook import put_assignment
     from brinkmanship.grading.grade import source_digest
+    from brinkmanship.grading.gradebook import put_assignment
 
     key = source_digest(assignment, {})[:24]
     folder = _cache_dir() / f"{assignment.name}-{key}"
@@ -126,7 +126,7 @@ def check(notebook: Path, course: str | None = None, assignment: str | None = No
 
     from brinkmanship.grading.course import sqlite_url
     from brinkmanship.grading.release import quiet_logger
-    from brinkmanship.grading.sandbox import SandboxUnavailable, make_runner
+    from brinkmanship.grading.sandbox import SandboxMissingError, make_runner
     from brinkmanship.grading.worker import Collector, Task, WorkerSetup, grade_one, worker_config
 
     if not notebook.is_file():
@@ -139,7 +139,7 @@ def check(notebook: Path, course: str | None = None, assignment: str | None = No
     try:
         make_runner("bwrap")
         sandbox = "bwrap"
-    except SandboxUnavailable:
+    except SandboxMissingError:
         sandbox = "none"  # the learner's own notebook on the learner's own machine: nothing to protect
     with tempfile.TemporaryDirectory(prefix="brinkmanship-check-") as tmp:
         scratch = Path(tmp) / "course"
@@ -176,7 +176,16 @@ def check(notebook: Path, course: str | None = None, assignment: str | None = No
         else:
             passed = bool(g["passed"])
             why = "" if passed else (g["reason"] or "not graded")
-            rows.append(Row(heading, g["grade_id"], g["auto_score"] or 0.0, g["max_score"], "passed" if passed else "failed", why))
+            rows.append(
+                Row(
+                    heading,
+                    g["grade_id"],
+                    g["auto_score"] or 0.0,
+                    g["max_score"],
+                    "passed" if passed else "failed",
+                    why,
+                )
+            )
     notes = [p for p in result["problems"] if "grading error" in p or "not graded" in p or "limit" in p]
     if invalid:
         notes.insert(0, f"{notebook.name} is not a notebook the grader can read: {invalid}")
@@ -208,7 +217,11 @@ def render(notebook: Path, result: dict) -> tuple[str, int]:
         table,
         "",
         f"autograded: {earned:g} of {possible:g} points"
-        + (f"; {sum(r.status == 'instructor' for r in rows)} written answer(s) marked by your instructor" if rows else ""),
+        + (
+            f"; {sum(r.status == 'instructor' for r in rows)} written answer(s) marked by your instructor"
+            if rows
+            else ""
+        ),
     ]
     lines += [f"note: {n}" for n in result["notes"]]
     if failing:
@@ -226,8 +239,6 @@ def main(notebook: Path, course: str | None = None, assignment: str | None = Non
 
 def here(notebook: str | os.PathLike[str] | None = None) -> None:
     """Check the notebook this kernel belongs to (save it first); does nothing while being graded."""
-    from IPython.display import display
-
     if os.environ.get("BRINKMANSHIP_SANDBOX") or os.environ.get("NBGRADER_EXECUTION"):
         print("(the check runs only while you work, not while grading)")
         return
@@ -239,4 +250,4 @@ def here(notebook: str | os.PathLike[str] | None = None) -> None:
         text, _status = render(path, check(path))
     except GradingError as exc:
         text = f"brinkmanship check: {exc}"
-    display({"text/plain": text}, raw=True)
+    print(text)

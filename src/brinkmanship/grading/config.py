@@ -63,6 +63,21 @@ def course_config(root: Path, db_url: str | None = None) -> Config:
     c.GenerateFeedback.preprocessors = [
         f"{PP}.HideHiddenTests",
         "nbgrader.preprocessors.GetGrades",
+        f"{PP}.ExplainPending",
         "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     ]
     return c
+
+
+def load_course_config(root: Path, db_url: str | None = None) -> Config:
+    """The course's own ``nbgrader_config.py`` (with the instructor's additions, e.g. a late-penalty
+    plugin), or :func:`course_config` for a folder without one; ``db_url`` overrides the gradebook."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = course_config(root, db_url)
+    if (root / "nbgrader_config.py").is_file():
+        config.merge(PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config())
+        config.CourseDirectory.root = str(root)
+        if db_url:
+            config.CourseDirectory.db_url = db_url
+    return config

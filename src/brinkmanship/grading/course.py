@@ -10,7 +10,6 @@ from pathlib import Path
 import nbformat
 
 from brinkmanship import paths
-
 from brinkmanship.grading.config import COURSE_ID, RELEASE_DIR, SOURCE_DIR, course_config, sqlite_url
 
 __all__ = ["COURSE_ID", "RELEASE_DIR", "SOURCE_DIR", "course_config", "sqlite_url"]

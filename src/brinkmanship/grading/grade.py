@@ -108,7 +108,7 @@ def grade(
     sandbox: str = "bwrap",
 ) -> dict[str, Any]:
     """Grade every submission of ``assignment_name`` found in ``submissions``; return the run's report."""
-    from brinkmanship.grading.sandbox import SandboxUnavailable, make_runner
+    from brinkmanship.grading.sandbox import SandboxMissingError, make_runner
 
     started = time.monotonic()
     assignment = find_assignment(root, assignment_name)
@@ -116,7 +116,7 @@ def grade(
     gradebook.driver_check(db_url)
     try:
         make_runner(sandbox)  # fail before any work when bwrap cannot run here
-    except SandboxUnavailable as exc:
+    except SandboxMissingError as exc:
         raise GradingError(f"{exc} To grade without a sandbox anyway, pass --no-sandbox.") from None
     limits = {
         "cell_timeout": float(timeout),
@@ -209,7 +209,8 @@ def _plan(
             continue
         notes[student] = list(sub.notes)
         staged = _stage(root, assignment.name, sub, notes[student])
-        tasks[student] = Task(student, sub.disk_id, staged, sub_digest)
+        unchanged = bool(record and record.get("digest") == sub_digest)
+        tasks[student] = Task(student, sub.disk_id, staged, sub_digest, unchanged)
     return tasks, skipped, notes
 
 
@@ -326,4 +327,3 @@ def _load(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict) or not isinstance(data.get("students"), dict):
         return {}  # an older report format: start a new history
     return data
-

@@ -160,9 +160,7 @@ def parse_lms_name(filename: str, notebooks: list[str]) -> tuple[str, str, str |
     return None
 
 
-def collect(
-    source: Path, assignment: str, notebooks: list[str], scratch: Path, inbound: Path | None = None
-) -> Intake:
+def collect(source: Path, assignment: str, notebooks: list[str], scratch: Path, inbound: Path | None = None) -> Intake:
     """All submissions under ``source`` (folder or zip), keyed by student id as given."""
     looked_for = (
         f"<student>/{assignment}/<notebook>.ipynb or <student>/<notebook>.ipynb folders, or LMS files "
@@ -258,7 +256,9 @@ def _loose_file(path: Path, shown: str, notebooks: list[str], found: _Found) -> 
         return
     parsed = parse_lms_name(name, notebooks)
     if parsed is None:
-        found.problem(shown, "cannot tell student and notebook from the file name (expected <student>_..._<notebook>.ipynb)")
+        found.problem(
+            shown, "cannot tell student and notebook from the file name (expected <student>_..._<notebook>.ipynb)"
+        )
         return
     data = _read_regular(path, found, shown, parsed[0])
     if data is not None:

@@ -31,7 +31,7 @@ from traitlets import Any as AnyTrait
 from traitlets import Bool, Float, Integer, Unicode
 
 from brinkmanship.grading import answers, flags
-from brinkmanship.grading.sandbox import Limits, Output, SandboxUnavailable, make_runner
+from brinkmanship.grading.sandbox import Limits, Output, SandboxMissingError, make_runner
 from brinkmanship.grading.sandbox.pool import Recipe, pool_for
 from brinkmanship.grading.sanitize import is_test, nbgrader_id, sanitize
 from brinkmanship.grading.trusted import HIDDEN_BEGIN, Plan, bound_names, hidden_lines, make_plan, tests_for
@@ -135,7 +135,7 @@ class SandboxedExecute(NbGraderPreprocessor):
         values: dict[str, dict[str, Any]] = {}
         try:
             values = self._run_student_code(nb, plan, resources, problems)
-        except SandboxUnavailable:
+        except SandboxMissingError:
             raise
         except Exception as exc:  # a bug of ours or a broken kernel: this notebook, not the batch
             problems.append(f"grading error: {type(exc).__name__}: {exc}")
@@ -249,9 +249,8 @@ class _Session:
         return True
 
     def run(self, index: int, source: str, label: str) -> Output:
-        if self.kernel is None or not self.kernel.alive():
-            if not self._restart():
-                return Output(status="died")
+        if (self.kernel is None or not self.kernel.alive()) and not self._restart():
+            return Output(status="died")
         budget = max(0, min(self.limits.cell_output_bytes, self.limits.total_output_bytes - self.used))
         out = self.kernel.execute(source, self._remaining(self.limits.cell_timeout), budget=budget or 1)
         self.used += sum(len(str(o)) for o in out.outputs)
@@ -269,7 +268,12 @@ class _Session:
         }.get(out.status, out.status)
         self.problems.append(f"{label}: {reason}")
         out.outputs.append(
-            {"output_type": "error", "ename": "GradingError", "evalue": reason, "traceback": [f"GradingError: {reason}"]}
+            {
+                "output_type": "error",
+                "ename": "GradingError",
+                "evalue": reason,
+                "traceback": [f"GradingError: {reason}"],
+            }
         )
         self.kernel.kill()
         self.kernel = None
@@ -278,9 +282,8 @@ class _Session:
     def extract(self, names: list[str]) -> str | None:
         if not names:
             return "{}"
-        if self.kernel is None or not self.kernel.alive():
-            if not self._restart():
-                return None
+        if (self.kernel is None or not self.kernel.alive()) and not self._restart():
+            return None
         out = self.kernel.execute(
             answers.extract_code(names), self._remaining(30.0), store_history=False, budget=answers.MAX_BYTES
         )
@@ -369,3 +372,54 @@ class HideHiddenTests(NbGraderPreprocessor):
 
 def digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+WAITING = "*Not graded yet: this answer is waiting for your instructor.*"
+
+
+class ExplainPending(NbGraderPreprocessor):
+    """Say in the feedback what is not final: written answers awaiting a hand grade, and lateness.
+
+    nbgrader's feedback page prints an ungraded written answer as ``Score: 0.0``; a student reading it
+    would think the answer earned nothing. This step (after ``GetGrades``) adds a note above each such answer
+    and one at the top saying what the total does not include yet, and when the work arrived.
+    """
+
+    def preprocess(self, nb: NotebookNode, resources: dict[str, Any]) -> tuple[NotebookNode, dict[str, Any]]:
+        from nbgrader.api import Gradebook, MissingEntry
+
+        info = resources["nbgrader"]
+        pending: set[str] = set()
+        late_seconds, stamp = 0.0, None
+        with Gradebook(info["db_url"], self.config.CourseDirectory.get("course_id") or "default_course") as gb:
+            try:
+                submitted = gb.find_submission_notebook(info["notebook"], info["assignment"], info["student"])
+            except MissingEntry:
+                return nb, resources
+            pending = {g.name for g in submitted.grades if g.needs_manual_grade and g.manual_score is None}
+            late_seconds = float(submitted.assignment.total_seconds_late or 0.0)
+            stamp = submitted.assignment.timestamp
+        cells = []
+        lines = []
+        if pending:
+            lines.append(
+                f"**{len(pending)} written answer(s) are still waiting for your instructor's grade.** They show as "
+                "0 below until then: the total above is not final."
+            )
+        if stamp is None:
+            lines.append("Arrival time: not recorded, so lateness was not judged.")
+        elif late_seconds > 0:
+            lines.append(
+                f"Received {stamp:%Y-%m-%d %H:%M} UTC, **{late_seconds / 3600:.1f} hours after the due date**."
+            )
+        else:
+            lines.append(f"Received {stamp:%Y-%m-%d %H:%M} UTC, on time.")
+        cells.append(nbformat.v4.new_markdown_cell("\n\n".join(lines)))
+        for cell in nb.cells:
+            if nbgrader_id(cell) in pending:
+                cells.append(
+                    nbformat.v4.new_markdown_cell("*Not graded yet: this answer is waiting for your instructor.*")
+                )
+            cells.append(cell)
+        nb.cells = cells
+        return nb, resources

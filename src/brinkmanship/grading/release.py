@@ -10,10 +10,10 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
-import subprocess
-from collections.abc import Iterator
 import shutil
+import subprocess
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 

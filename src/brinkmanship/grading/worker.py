@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from brinkmanship.grading.batch import die_with_parent
-from brinkmanship.grading.course import COURSE_ID, course_config
+from brinkmanship.grading.config import load_course_config
+from brinkmanship.grading.course import COURSE_ID
 from brinkmanship.grading.release import errors, quiet_logger
 
 
@@ -40,6 +41,7 @@ class Task:
     disk_id: str  # its collision-free name in the course's folders and the gradebook
     notebooks: tuple[str, ...]  # notebooks that were submitted (and staged)
     digest: str
+    unchanged: bool = False  # graded before with the same content (a --force regrade)
 
 
 @dataclass
@@ -61,10 +63,7 @@ class Collector:
 
 def grade_one(task: Task, setup: WorkerSetup, config: Any, collector: Collector, log: Any) -> dict[str, Any]:
     """Autograde ``task`` with nbgrader; never raises (every failure becomes a problem of this student)."""
-    from nbgrader.converters import Autograde
-    from nbgrader.coursedir import CourseDirectory
-
-    from brinkmanship.grading.sandbox import SandboxUnavailable
+    from brinkmanship.grading.sandbox import SandboxMissingError
 
     collector.items = {}
     result: dict[str, Any] = {"student": task.student, "disk_id": task.disk_id, "digest": task.digest}
@@ -72,16 +71,11 @@ def grade_one(task: Task, setup: WorkerSetup, config: Any, collector: Collector,
     try:
         if not task.notebooks:  # nothing gradable: record the submission with zeros, as nbgrader does
             _record_empty(setup, task)
-            raise _Nothing
-        coursedir = CourseDirectory(config=config)
-        coursedir.assignment_id = setup.assignment
-        coursedir.student_id = task.disk_id
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # nbgrader's SQLAlchemy autoflush notices
-            Autograde(coursedir=coursedir, config=config, log=log).start()
-    except _Nothing:
-        pass
-    except SandboxUnavailable as exc:
+        else:
+            _autograde(task, setup, config, log)
+            if task.unchanged:
+                _keep_hand_grades(setup, task)
+    except SandboxMissingError as exc:
         problems.append(f"not graded: {exc}")
         result["retry"] = True
     except Exception as exc:  # nbgrader's own failure for this student (it already removed the output)
@@ -100,8 +94,29 @@ def grade_one(task: Task, setup: WorkerSetup, config: Any, collector: Collector,
     return result
 
 
-class _Nothing(Exception):
-    pass
+def _autograde(task: Task, setup: WorkerSetup, config: Any, log: Any) -> None:
+    from nbgrader.converters import Autograde
+    from nbgrader.coursedir import CourseDirectory
+
+    coursedir = CourseDirectory(config=config)
+    coursedir.assignment_id = setup.assignment
+    coursedir.student_id = task.disk_id
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # nbgrader's SQLAlchemy autoflush notices
+        Autograde(coursedir=coursedir, config=config, log=log).start()
+
+
+def _keep_hand_grades(setup: WorkerSetup, task: Task) -> None:
+    """A regrade of the same work keeps what was graded by hand: no new "needs manual grade" for it."""
+    from brinkmanship.grading.gradebook import opened
+
+    with opened(setup.db_url) as gb:
+        submission = gb.find_submission(setup.assignment, task.disk_id)
+        for nb in submission.notebooks:
+            for grade in nb.grades:
+                if grade.manual_score is not None and grade.needs_manual_grade:
+                    grade.needs_manual_grade = False
+        gb.db.commit()
 
 
 def _record_empty(setup: WorkerSetup, task: Task) -> None:
@@ -117,7 +132,9 @@ def _record_empty(setup: WorkerSetup, task: Task) -> None:
 
         when = parse_utc(stamp.read_text().strip())
     with opened(setup.db_url) as gb:
-        submission = gb.update_or_create_submission(setup.assignment, task.disk_id, **({"timestamp": when} if when else {}))
+        submission = gb.update_or_create_submission(
+            setup.assignment, task.disk_id, **({"timestamp": when} if when else {})
+        )
         for nb in submission.notebooks:
             for grade in nb.grades:
                 grade.auto_score = 0.0
@@ -181,13 +198,16 @@ def serve(tasks: Any, results: Any, slot: int, setup: WorkerSetup) -> None:
         key, task = item
         results.put(("start", os.getpid(), key))
         results.put(("done", os.getpid(), grade_one(task, setup, config, collector, log)))
+    from brinkmanship.grading.sandbox.pool import close_all
+
+    close_all()  # spare kernels die and are reaped here, so their CPU time is accounted to this worker
 
 
 def worker_config(setup: WorkerSetup, slot: int, collector: Collector) -> Any:
     """The course's nbgrader config, with this run's limits, sandbox and report collector."""
     from pathlib import Path
 
-    config = course_config(Path(setup.root), setup.db_url)
+    config = load_course_config(Path(setup.root), setup.db_url)
     config.Autograde.force = True
     config.Autograde.create_student = True
     for key, value in setup.limits.items():

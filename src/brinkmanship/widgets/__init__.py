@@ -1,4 +1,7 @@
-"""Thin ipywidgets fronts over the analysis modules: one view per module, all built on :class:`View`."""
+"""Thin ipywidgets fronts over the analysis modules: one view per module, all built on :class:`View`.
+
+Learners reach them through :mod:`brinkmanship.views` (``bm.views.timeline(tables)``).
+"""
 
 from brinkmanship.widgets.base import View, headless
 

@@ -7,18 +7,21 @@ judged outcome, and the detail pane gives the claim's text, footnotes and object
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
+from contextlib import ExitStack
+from dataclasses import dataclass
 from typing import Any
 
+import bqplot as bq
 import ipywidgets as w
+import networkx as nx
 import numpy as np
 import pandas as pd
 from IPython.display import HTML
-from matplotlib.collections import LineCollection
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
 
 from brinkmanship import data
 from brinkmanship.argument import (
+    OUTCOME_COLOURS,
     SECTIONS,
     build_claim_graph,
     claim_support,
@@ -27,27 +30,44 @@ from brinkmanship.argument import (
     roots,
     subtree,
 )
-from brinkmanship.sources import admiralty_code
-from brinkmanship.style import OKABE_ITO, mark_fixed_layout, set_accessible
-from brinkmanship.widgets.base import View
-from brinkmanship.widgets.result import Result
+from brinkmanship.footnotes import admiralty_code
+from brinkmanship.style import OKABE_ITO, set_accessible
+from brinkmanship.widgets.base import View, ViewResult, new_canvas, put, segments
 
 __all__ = ["BENCHMARK_STEPS", "STATUS_STYLE", "ArgumentView", "make_view", "status_of"]
 
-# support status -> (marker, fill colour, legend label)
+# support status -> (bqplot marker, fill colour, legend label): shape AND colour, never colour alone
 STATUS_STYLE: dict[str, tuple[str, str, str]] = {
-    "multi": ("o", OKABE_ITO["sky_blue"], "claim resting on two or more works"),
-    "single": ("^", OKABE_ITO["orange"], "single-source claim (one work)"),
-    "own_only": ("p", OKABE_ITO["reddish_purple"], "rests only on the author's own material"),
-    "unsourced": ("o", "#FFFFFF", "no footnote beneath it"),
-    "objection": ("X", OKABE_ITO["grey"], "objection (course check with a public source)"),
+    "multi": ("circle", OKABE_ITO["sky_blue"], "claim resting on two or more works"),
+    "single": ("triangle-up", OKABE_ITO["orange"], "single-source claim (one work)"),
+    "own_only": ("diamond", OKABE_ITO["reddish_purple"], "rests only on the author's own material"),
+    "unsourced": ("circle", "#FFFFFF", "no footnote beneath it"),
+    "objection": ("cross", OKABE_ITO["grey"], "objection (course check with a public source)"),
 }
-OUTCOME_COLOURS: dict[str, str] = {
-    "held": OKABE_ITO["bluish_green"],
-    "partly_held": OKABE_ITO["yellow"],
-    "did_not_hold": OKABE_ITO["vermillion"],
-    "undecided": OKABE_ITO["grey"],
+EDGE_STYLE: dict[str, tuple[str, str, float, str]] = {  # colour, line style, width, legend label
+    "supports": ("#555555", "solid", 1.6, "supports"),
+    "attacks": (OKABE_ITO["vermillion"], "dashed", 2.2, "attacks (objection)"),
+    "cites": (OKABE_ITO["grey"], "dotted", 1.2, "cites (footnote)"),
+    "concerns": (OKABE_ITO["vermillion"], "dotted", 1.2, "footnote an objection criticises"),
 }
+
+
+@dataclass(frozen=True)
+class ArgumentResult(ViewResult):
+    """One update: the claims chosen, the subgraph beneath them, its layout, statuses, detail and support table."""
+
+    root: str
+    claims: list[str]
+    subgraph: nx.MultiDiGraph
+    positions: dict[str, tuple[float, float]]
+    statuses: dict[str, str]
+    detail: str
+    table: pd.DataFrame
+
+    def __getitem__(self, key: str) -> object:  # result["statuses"] as well as result.statuses
+        return getattr(self, key)
+
+
 OUTCOME_TAGS = {"held": "held", "partly_held": "partly", "did_not_hold": "failed", "undecided": "open"}
 
 BENCHMARK_STEPS: list[dict[str, Any]] = [
@@ -76,7 +96,7 @@ class ArgumentView(View):
 
     title = "What does each claim rest on? The argument map"
 
-    def __init__(self, tables: dict[str, pd.DataFrame]) -> None:
+    def __init__(self, tables: Mapping[str, pd.DataFrame]) -> None:
         self.tables = tables
         self.graph = build_claim_graph(tables)
         self.support = claim_support(tables)
@@ -123,122 +143,188 @@ class ArgumentView(View):
             return sorted(self.claims.index[self.claims["article_section"].astype(str) == section])
         return [value]
 
-    def compute(self) -> Result:
+    def compute(self) -> ArgumentResult:
         v = self.values()
         chosen = self.selected_claims(v["root"])
         sub = subtree(self.graph, chosen, include_sources=v["show_sources"], include_objections=v["show_objections"])
         pos = layered_layout(sub)
         statuses = {n: status_of(self.support.loc[n]) for n, a in sub.nodes(data=True) if a["type"] == "claim"}
-        self._draw(sub, pos, statuses, v["root"])
-        return Result(
-            {
-                "root": v["root"],
-                "claims": chosen,
-                "subgraph": sub,
-                "positions": pos,
-                "statuses": statuses,
-                "figure": self.fig,
-                "detail": self.detail_html(v["root"], chosen),
-                "table": self.support.loc[sorted(statuses)],
-            }
+        self._draw(sub, pos, statuses)
+        title, alt = self._describe(sub, statuses, v["root"])
+        set_accessible(self.canvas, title, alt)
+        return ArgumentResult(
+            self.canvas,
+            title,
+            alt,
+            v["root"],
+            chosen,
+            sub,
+            pos,
+            statuses,
+            self.detail_html(v["root"], chosen),
+            self.support.loc[sorted(statuses)],
         )
 
     # --- drawing ----------------------------------------------------------------------------------------
     def _setup_figure(self) -> None:
-        """Axes, legend, edge collections and one label per node, made once; each draw only restyles."""
-        self.fig = Figure(figsize=(10, 6.5))
-        mark_fixed_layout(self.fig)  # axes placed by hand: no tight-box pass per update
-        ax = self.fig.add_axes((0.01, 0.02, 0.72, 0.88))
-        ax.set_axis_off()
-        self.ax = ax
-        self._edges = {
-            "cites": LineCollection([], colors=OKABE_ITO["grey"], linestyles=(0, (1, 2)), linewidths=0.8),
-            "concerns": LineCollection([], colors=OKABE_ITO["vermillion"], linestyles=(0, (1, 2)), linewidths=0.8),
-            "supports": LineCollection([], colors="#555555", linewidths=1.2),
-            "attacks": LineCollection([], colors=OKABE_ITO["vermillion"], linestyles="--", linewidths=1.8),
-        }
-        for coll in self._edges.values():
-            coll.set_zorder(1)
-            ax.add_collection(coll)
-        self._groups: dict[tuple[str, str, float], Any] = {}
-        self._labels: dict[str, Any] = {}
-        for node, attrs in self.graph.nodes(data=True):
-            if attrs["type"] == "source":
-                text = f"fn{attrs['footnote']}" + ("\nown" if attrs["own_material"] else "")
-                label = ax.text(0, 0, text, fontsize=6, ha="center", va="top", zorder=4)
-            else:
-                text = node + (
-                    f"\n{OUTCOME_TAGS[attrs['outcome'] or 'undecided']}" if attrs["kind"] == "prediction" else ""
-                )
-                label = ax.text(
-                    0,
-                    0,
-                    text,
-                    fontsize=7,
-                    ha="center",
-                    va="bottom",
-                    zorder=4,
-                    fontweight="bold" if attrs["kind"] == "thesis" else "normal",
-                )
-            label.set_visible(False)
-            self._labels[node] = label
-        self.fig.legend(
-            handles=_legend_handles(),
-            loc="upper left",
-            bbox_to_anchor=(0.74, 0.9),
-            fontsize=7,
-            frameon=False,
-            title="shape and fill",
-            title_fontsize=7,
-        )
-
-    def _group(self, key: tuple[str, str, float]) -> Any:
-        if key not in self._groups:
-            marker, fill, width = key
-            self._groups[key] = self.ax.scatter(
-                [],
-                [],
-                marker=marker,
-                s=70 if marker == "s" else 150,
-                c=fill,
-                edgecolors="black",
-                linewidths=width,
-                zorder=3,
+        """Scales, one line mark per link type and one scatter mark per shape, made once; updates move data."""
+        self.sx, self.sy = bq.LinearScale(), bq.LinearScale()
+        scales = {"x": self.sx, "y": self.sy}
+        self.edge_marks = {
+            rel: bq.Lines(
+                x=[],
+                y=[],
+                scales=scales,
+                colors=[c],
+                line_style=style,
+                stroke_width=width,
+                labels=[label],
+                display_legend=True,
             )
-        return self._groups[key]
+            for rel, (c, style, width, label) in EDGE_STYLE.items()
+        }
+        tip = bq.Tooltip(fields=["name"], labels=["claim"])
+        self.groups: dict[tuple[str, bool], bq.Scatter] = {}
+        for status, (marker, _, label) in STATUS_STYLE.items():
+            for prediction in (False, True):
+                self.groups[(status, prediction)] = bq.Scatter(
+                    x=[],
+                    y=[],
+                    scales=scales,
+                    marker=marker,
+                    default_size=230 if prediction else 170,
+                    stroke="black",
+                    stroke_width=3.5 if prediction else 1.0,
+                    colors=["white"],
+                    names=[],
+                    display_names=False,
+                    tooltip=tip,
+                    interactions={"click": "select"},
+                    unselected_style={"opacity": 1.0},
+                    labels=[label],
+                    display_legend=False,
+                )
+        for own in (False, True):
+            self.groups[("source", own)] = bq.Scatter(
+                x=[],
+                y=[],
+                scales=scales,
+                marker="square",
+                default_size=90,
+                stroke="black",
+                colors=["#000000" if own else "#FFFFFF"],
+                names=[],
+                display_names=False,
+                tooltip=tip,
+            )
+        self.node_labels = bq.Label(
+            x=[],
+            y=[],
+            text=[],
+            scales=scales,
+            default_size=12,
+            font_unit="px",
+            y_offset=-16,
+            align="middle",
+            colors=["#222222"],
+        )
+        self.source_labels = bq.Label(
+            x=[],
+            y=[],
+            text=[],
+            scales=scales,
+            default_size=11,
+            font_unit="px",
+            y_offset=22,
+            align="middle",
+            colors=["#222222"],
+        )
+        marks = [*self.edge_marks.values(), *self.groups.values(), self.node_labels, self.source_labels]
+        self.canvas = new_canvas(
+            scales, [], marks, height=560, margin={"top": 50, "bottom": 30, "left": 20, "right": 20}
+        )
+        self.canvas.legend_location = "top-left"
+        self.legend = w.HTML(_legend_html())
+        for (kind, _), mark in self.groups.items():
+            if kind != "source":
+                mark.on_element_click(self._on_click)
 
-    def _draw(self, sub: Any, pos: dict[str, tuple[float, float]], statuses: dict[str, str], root: str) -> None:
-        segs: dict[str, list[Any]] = {rel: [] for rel in self._edges}
-        for u, v, rel in sub.edges(data="relation"):
-            segs[rel].append([pos[u], pos[v]])
-        for rel, coll in self._edges.items():
-            coll.set_segments(segs[rel])
-        groups: dict[tuple[str, str, float], list[str]] = {key: [] for key in self._groups}
+    def _draw(self, sub: nx.MultiDiGraph, pos: dict[str, tuple[float, float]], statuses: dict[str, str]) -> None:
+        groups: dict[tuple[str, bool], list[str]] = {key: [] for key in self.groups}
         for node, attrs in sub.nodes(data=True):
             if attrs["type"] == "source":
-                key = ("s", "#000000" if attrs["own_material"] else "#FFFFFF", 0.8)
+                groups[("source", bool(attrs["own_material"]))].append(node)
             else:
-                marker, fill, _ = STATUS_STYLE[statuses[node]]
-                width = 0.8
-                if attrs["kind"] == "prediction":
-                    fill, width = OUTCOME_COLOURS[attrs["outcome"] or "undecided"], 2.4
-                key = (marker, fill, width)
-            groups.setdefault(key, []).append(node)
-        for key, nodes in groups.items():
-            self._group(key).set_offsets(np.array([pos[n] for n in nodes]).reshape(-1, 2))
-        for node, label in self._labels.items():
-            if node in pos:
-                x, y = pos[node]
-                label.set_position((x, y - 0.18) if self.graph.nodes[node]["type"] == "source" else (x, y + 0.16))
-                label.set_visible(True)
-            else:
-                label.set_visible(False)
-        if pos:
-            xs = [p[0] for p in pos.values()]
-            ys = [p[1] for p in pos.values()]
-            self.ax.set_xlim(min(xs) - 0.7, max(xs) + 0.7)
-            self.ax.set_ylim(min(ys) - 0.6, max(ys) + 0.6)
-        counts = pd.Series(statuses).value_counts()
+                groups[(statuses[node], attrs["kind"] == "prediction")].append(node)
+        self._ids = groups
+        with ExitStack() as stack:
+            for widget in (self.sx, self.sy, *self.edge_marks.values(), *self.groups.values()):
+                stack.enter_context(widget.hold_sync())
+            stack.enter_context(self.node_labels.hold_sync())
+            stack.enter_context(self.source_labels.hold_sync())
+            if pos:
+                xs = [p[0] for p in pos.values()]
+                ys = [p[1] for p in pos.values()]
+                put(self.sx, min=min(xs) - 0.7, max=max(xs) + 0.7)
+                put(self.sy, min=min(ys) - 0.6, max=max(ys) + 0.6)
+            segs: dict[str, list[list[float]]] = {rel: [] for rel in self.edge_marks}
+            for u, v, rel in sub.edges(data="relation"):
+                segs[rel].append([pos[u][0], pos[u][1], pos[v][0], pos[v][1]])
+            for rel, mark in self.edge_marks.items():
+                x, y = segments(segs[rel])
+                put(mark, x=x, y=y)
+            for (kind, flag), mark in self.groups.items():
+                nodes = groups[(kind, flag)]
+                traits: dict[str, Any] = {
+                    "x": np.array([pos[n][0] for n in nodes], dtype=float),
+                    "y": np.array([pos[n][1] for n in nodes], dtype=float),
+                    "names": [self._hover(n) for n in nodes],
+                }
+                if kind != "source":
+                    fill = STATUS_STYLE[kind][1]
+                    outcome = [OUTCOME_COLOURS[self.graph.nodes[n]["outcome"] or "undecided"] for n in nodes]
+                    traits["colors"] = (outcome if flag else [fill]) or [fill]
+                    traits["selected"] = None
+                put(mark, **traits)
+            claims = [n for n in pos if self.graph.nodes[n]["type"] == "claim"]
+            footnotes = [n for n in pos if self.graph.nodes[n]["type"] == "source"]
+            put(
+                self.node_labels,
+                x=np.array([pos[n][0] for n in claims], dtype=float),
+                y=np.array([pos[n][1] for n in claims], dtype=float),
+                text=[self._label(n) for n in claims],
+            )
+            put(
+                self.source_labels,
+                x=np.array([pos[n][0] for n in footnotes], dtype=float),
+                y=np.array([pos[n][1] for n in footnotes], dtype=float),
+                text=[f"fn{self.graph.nodes[n]['footnote']}" for n in footnotes],
+            )
+
+    def _label(self, node: str) -> str:
+        attrs = self.graph.nodes[node]
+        if attrs["kind"] == "prediction":
+            return f"{node} ({OUTCOME_TAGS[attrs['outcome'] or 'undecided']})"
+        return node
+
+    def _hover(self, node: str) -> str:
+        attrs = self.graph.nodes[node]
+        if attrs["type"] == "source":
+            own = ", the author's own" if attrs["own_material"] else ""
+            return f"footnote {attrs['footnote']}{own}"
+        return f"{node} ({attrs['kind']}): {_short(str(attrs.get('text', '')), 140)} (click to open)"
+
+    def _on_click(self, mark: object, event: Mapping[str, object]) -> None:
+        index = event.get("data", {}).get("index")  # type: ignore[union-attr]
+        key = next((k for k, m in self.groups.items() if m is mark), None)
+        if key is None or index is None:
+            return
+        nodes = self._ids.get(key, [])
+        if 0 <= int(index) < len(nodes) and nodes[int(index)] in self.claims.index:
+            self.controls["root"].value = nodes[int(index)]
+
+    def _describe(self, sub: nx.MultiDiGraph, statuses: dict[str, str], root: str) -> tuple[str, str]:
+        counts = pd.Series(statuses, dtype="object").value_counts()
         n_src = sum(1 for _, a in sub.nodes(data=True) if a["type"] == "source")
         preds = [a["outcome"] or "undecided" for _, a in sub.nodes(data=True) if a.get("kind") == "prediction"]
         outcome_txt = (
@@ -248,14 +334,14 @@ class ArgumentView(View):
         alt = (
             f"Layered argument map of {what}: supported claims on top, what supports them below, footnotes "
             f"on the bottom row ({n_src} shown). {len(statuses)} claims: "
-            f"{int(counts.get('multi', 0))} rest on two or more works (circles), "
-            f"{int(counts.get('single', 0))} on a single work (triangles), "
-            f"{int(counts.get('own_only', 0))} only on the author's own material (pentagons), "
-            f"{int(counts.get('unsourced', 0))} on no footnote (hollow circles), "
-            f"{int(counts.get('objection', 0))} objections (crosses). Predictions have a thick "
+            f"{int(counts.get('multi', 0))} rest on two or more works (blue circles), "
+            f"{int(counts.get('single', 0))} on a single work (orange triangles), "
+            f"{int(counts.get('own_only', 0))} only on the author's own material (purple diamonds), "
+            f"{int(counts.get('unsourced', 0))} on no footnote (white circles), "
+            f"{int(counts.get('objection', 0))} objections (grey crosses). Predictions have a thick "
             f"outline, filled by outcome ({outcome_txt}). Dashed red lines are objections attacking a claim."
         )
-        set_accessible(self.fig, f"What {what} rests on", alt)
+        return f"What {what} rests on", alt
 
     # --- detail pane ------------------------------------------------------------------------------------
     def detail_html(self, root: str, chosen: list[str]) -> str:
@@ -323,26 +409,20 @@ class ArgumentView(View):
         )
 
     def render(self) -> None:
-        r = self.result
+        r: ArgumentResult = self.result
         self.status.value = (
-            f"<p>{len(r['statuses'])} claim(s) shown under {html.escape(r['root'])}; "
-            f"{int(r['table']['single_source'].sum())} single-source, "
-            f"{int(r['table']['own_work_only'].sum())} resting only on the author's own "
-            "material.</p>"
+            f"<p>{len(r.statuses)} claim(s) shown under {html.escape(r.root)}; "
+            f"{int(r.table['single_source'].sum())} single-source, "
+            f"{int(r.table['own_work_only'].sum())} resting only on the author's own "
+            "material. Hover a shape for its claim; click it to open the map beneath it.</p>"
         )
-        self.show_figure(self.fig)
-        self.show(self.detail_out, HTML(r["detail"]))
+        self.show_caption()
+        self.show(self.detail_out, HTML(r.detail))
 
     def layout(self) -> w.Widget:
         c = self.controls
-        return w.VBox(
-            [
-                w.HTML(f"<h3>{html.escape(self.title)}</h3>"),
-                w.HBox([c["root"], c["show_sources"], c["show_objections"]]),
-                self.status,
-                self.figure_out,
-                self.detail_out,
-            ]
+        return self.frame(
+            [w.HBox([c["root"], c["show_sources"], c["show_objections"]])], [self.legend, self.detail_out]
         )
 
 
@@ -364,56 +444,28 @@ def _flags(info: pd.Series) -> str:
     return works
 
 
-def _legend_handles() -> list[Line2D]:
-    handles = [
-        Line2D(
-            [], [], linestyle="none", marker=m, markerfacecolor=c, markeredgecolor="black", markersize=9, label=label
-        )
-        for m, c, label in STATUS_STYLE.values()
+def _ink(fill: str) -> str:
+    return "#000" if fill == "#FFFFFF" else fill
+
+
+def _legend_html() -> str:
+    shapes = {"circle": "●", "triangle-up": "▲", "diamond": "◆", "cross": "✚"}
+    items = [
+        f'<span style="color:{_ink(fill)}">{"○" if fill == "#FFFFFF" else shapes[m]}</span> {label}'
+        for m, fill, label in STATUS_STYLE.values()
     ]
-    handles += [
-        Line2D(
-            [],
-            [],
-            linestyle="none",
-            marker="o",
-            markerfacecolor=c,
-            markeredgecolor="black",
-            markeredgewidth=2.4,
-            markersize=9,
-            label=f"prediction (thick outline): {OUTCOME_TAGS[k]}",
-        )
+    outcomes = ", ".join(
+        f'<span style="background:{c};padding:0 6px;border:1px solid #000">{OUTCOME_TAGS[k]}</span>'
         for k, c in OUTCOME_COLOURS.items()
-    ]
-    handles += [
-        Line2D(
-            [],
-            [],
-            linestyle="none",
-            marker="s",
-            markerfacecolor="#FFFFFF",
-            markeredgecolor="black",
-            markersize=7,
-            label="footnote (outside source)",
-        ),
-        Line2D(
-            [],
-            [],
-            linestyle="none",
-            marker="s",
-            markerfacecolor="#000000",
-            markeredgecolor="black",
-            markersize=7,
-            label="footnote (author's own)",
-        ),
-        Line2D([], [], color="#555555", label="supports"),
-        Line2D([], [], color=OKABE_ITO["vermillion"], linestyle="--", label="attacks (objection)"),
-        Line2D([], [], color=OKABE_ITO["grey"], linestyle=(0, (1, 2)), label="cites"),
-        Line2D([], [], color=OKABE_ITO["vermillion"], linestyle=(0, (1, 2)), label="footnote an objection criticises"),
-    ]
-    return handles
+    )
+    return (
+        "<p class='brink-legend'><b>Shape and fill:</b> " + " · ".join(items) + "<br><b>Predictions</b> have a thick "
+        f"outline and are filled by their outcome: {outcomes}<br><b>Footnotes:</b> □ outside source, ■ the author's "
+        "own material.<br><b>Lines:</b> grey = supports, red dashed = an objection attacks, dotted = a footnote "
+        "is cited (grey) or criticised by an objection (red).</p>"
+    )
 
 
-def make_view(tables: dict | None = None) -> ArgumentView:
-    """The argument-map view over ``tables`` (default: the course datasets)."""
-    return ArgumentView(tables if tables is not None else data.load_all())
+def make_view(tables: Mapping[str, pd.DataFrame] | None = None, **values: Any) -> ArgumentView:
+    """The view over ``tables`` (default: the course data), its controls set to ``values``."""
+    return ArgumentView(tables if tables is not None else data.load_all()).start(**values)

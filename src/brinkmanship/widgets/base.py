@@ -1,24 +1,31 @@
 """The common shape of every interactive view, so tests, benchmarks and notebooks drive them the same way.
 
-A view owns named controls (``view.controls["actors"]``), recomputes a pure-Python result on every change
-(``view.result``: whatever the analysis module returned, e.g. a filtered DataFrame and a Figure) and renders
-it into output areas. Tests set ``control.value`` and assert on ``view.result``; the browser test clicks the
-same controls in JupyterLab.
+A view is built as ``XView(tables)``. It owns named controls (``view.controls["actors"]``), recomputes a
+frozen result on every change (``view.result``: a :class:`ViewResult` subclass with ``.figure``, ``.title``
+and ``.alt_text``) and draws it. Tests set ``control.value`` and assert on ``view.result``; the browser test
+clicks the same controls in JupyterLab.
+
+Why the figures are drawn in the browser: measured in JupyterLab in Chromium on the course's 2-core machine,
+a matplotlib PNG per change took 220-410 ms from the control change to the new image in the page (the kernel
+round trip alone was 20-50 ms; rendering and encoding the PNG and moving it through an Output widget were the
+rest). The live figures are bqplot Figures, created once: a change sends only the new numbers and the
+browser redraws its SVG (see benchmarks/browser.py and the README's performance section).
 """
 
 from __future__ import annotations
 
+import html
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
+import bqplot as bq
 import ipywidgets as w
-import matplotlib.pyplot as plt
+import numpy as np
 from IPython.core.interactiveshell import InteractiveShell
-from IPython.display import HTML, Image
-from matplotlib.figure import Figure
 
-from brinkmanship.style import FIXED_LAYOUT_KEY, alt_text, figure_png, figure_title
+from brinkmanship.style import alt_text, figure_title
 
 
 def headless() -> bool:
@@ -28,6 +35,34 @@ def headless() -> bool:
     Views still compute their result headless, they only skip live callbacks and play timers.
     """
     return bool(os.environ.get("NBGRADER_EXECUTION") or os.environ.get("BRINKMANSHIP_HEADLESS"))
+
+
+@dataclass(frozen=True)
+class ViewResult:
+    """What one update computed. Every view's result has these three; each view adds its own fields."""
+
+    figure: Any
+    title: str
+    alt_text: str
+
+
+def new_canvas(
+    scales: Mapping[str, Any], axes: list[Any], marks: list[Any], *, height: int = 420, margin: dict | None = None
+) -> bq.Figure:
+    """A live figure, made once per view; updates change its marks' data, never the figure itself."""
+    fig = bq.Figure(
+        marks=marks,
+        axes=axes,
+        animation_duration=0,
+        fig_margin=margin or {"top": 50, "bottom": 45, "left": 150, "right": 80},
+        layout=w.Layout(width="100%", max_width="1100px", height=f"{height}px"),
+        title_style={"font-size": "15px"},
+        legend_style={"font-size": "12px"},
+        background_style={"fill": "white"},
+    )
+    fig.add_class("brink-figure")
+    del scales  # the scales live on the marks and axes; accepted so callers name them together
+    return fig
 
 
 class View:
@@ -41,7 +76,8 @@ class View:
                 raise ValueError(f"control {name!r} of {type(self).__name__} has no label (description)")
         self.controls: dict[str, w.Widget] = dict(controls)
         self.result: Any = None
-        self.figure_out = w.Output(layout=w.Layout(min_height="120px"))
+        self.caption = w.HTML(value="")
+        self.caption.add_class("brink-alt")
         self.table_out = w.Output()
         self.detail_out = w.Output()
         self.status = w.HTML(value="")
@@ -52,36 +88,45 @@ class View:
         self.update()
 
     # --- to implement -------------------------------------------------------------------------------
-    def compute(self) -> Any:
-        """Pure computation from the current control values (no drawing to outputs)."""
+    def compute(self) -> ViewResult:
+        """Computation from the current control values; draws the live figure, writes no output area."""
         raise NotImplementedError
 
     def render(self) -> None:
-        """Draw ``self.result`` into the output areas."""
+        """Show ``self.result`` in the status line, caption, table and detail areas."""
         raise NotImplementedError
 
     # --- shared machinery -----------------------------------------------------------------------------
+    @property
+    def fig(self) -> Any:
+        """The live figure (the same object on every update)."""
+        return self.result.figure
+
     def values(self) -> dict[str, Any]:
         """Current control values by name."""
         return {k: c.value for k, c in self.controls.items() if hasattr(c, "value")}
 
-    def update(self) -> Any:
+    def update(self) -> ViewResult:
         """Recompute and redraw; returns the new result."""
-        previous = self.result
         self.result = self.compute()
-        if previous is not None:
-            for fig in _figures(previous):
-                if fig not in _figures(self.result):
-                    plt.close(fig)
         self.render()
         return self.result
+
+    def start(self, **values: Any) -> View:
+        """Set some controls before the learner sees the view (one update); returns the view."""
+        if values:
+            self.set_values(**values)
+        return self
 
     def _on_change(self, _change: Mapping[str, Any]) -> None:
         if not self._suspended:
             self.update()
 
-    def set_values(self, **values: Any) -> Any:
+    def set_values(self, **values: Any) -> ViewResult:
         """Change several controls at once with a single update (benchmarks and tests use this)."""
+        unknown = sorted(set(values) - set(self.controls))
+        if unknown:
+            raise ValueError(f"{type(self).__name__} has no control(s) {unknown}; it has {sorted(self.controls)}")
         self._suspended = True
         try:
             for name, value in values.items():
@@ -90,18 +135,12 @@ class View:
             self._suspended = False
         return self.update()
 
-    def show_figure(self, fig: Figure) -> None:
-        """Put a figure in the figure area with its alt text visible next to it (screen readers read both)."""
-        if not InteractiveShell.initialized():
-            return  # nowhere to display (see show); skip the PNG encoding too
-        text = alt_text(fig) or ""
-        # figures with hand-placed axes go out as ready PNG bytes (no tight-bbox pass); others as the inline
-        # backend renders them
-        shown = Image(data=figure_png(fig), format="png") if getattr(fig, FIXED_LAYOUT_KEY, False) else fig
-        self.show(
-            self.figure_out,
-            shown,
-            HTML(f'<p class="brink-alt" role="note"><b>Figure: {_esc(figure_title(fig))}.</b> {_esc(text)}</p>'),
+    def show_caption(self) -> None:
+        """The figure's title and alt text in words, under the figure (screen readers read it; so can anyone)."""
+        fig = self.result.figure
+        self.caption.value = (
+            f'<p class="brink-alt" role="note"><b>Figure: {html.escape(figure_title(fig))}.</b> '
+            f"{html.escape(alt_text(fig) or '')}</p>"
         )
 
     @staticmethod
@@ -111,9 +150,8 @@ class View:
         The rendered outputs are written straight into the widget's ``outputs`` state (as ipywidgets'
         ``append_display_data`` does) instead of capturing ``display`` calls with ``with out:``. Capturing
         makes headless runners (nbclient, nbgrader) wait out their whole cell timeout now and then
-        (jupyter/nbclient#312; measured here: 30 s stalls with a 30 s timeout under load); a state update does
-        not. Without an IPython shell (plain pytest, benchmarks) there is nowhere to display to: skip it.
-        Results are computed either way.
+        (jupyter/nbclient#312); a state update does not. Without an IPython shell (plain pytest,
+        benchmarks) there is nowhere to display to: skip it. Results are computed either way.
         """
         if not InteractiveShell.initialized():
             return
@@ -126,35 +164,64 @@ class View:
         out.outputs = tuple(outputs)
 
     def layout(self) -> w.Widget:
-        """The assembled widget; subclasses may override for a custom arrangement."""
-        controls = [c for c in self.controls.values()]
+        """The assembled widget; subclasses override it to arrange their controls."""
+        controls = list(self.controls.values())
+        return self.frame([w.HBox(controls[:4]), w.HBox(controls[4:])])
+
+    def frame(self, controls: list[w.Widget], after: list[w.Widget] | None = None) -> w.VBox:
+        """Title, controls, status line, figure, caption, then tables and details: the same order in every view."""
         return w.VBox(
             [
-                w.HTML(f"<h3>{_esc(self.title)}</h3>"),
-                w.HBox(controls[:4]),
-                w.HBox(controls[4:]),
+                w.HTML(f"<h3>{html.escape(self.title)}</h3>"),
+                *controls,
                 self.status,
-                self.figure_out,
-                self.table_out,
-                self.detail_out,
-            ]
+                self.result.figure,
+                self.caption,
+                *(after if after is not None else [self.table_out, self.detail_out]),
+            ],
+            layout=w.Layout(width="100%"),
         )
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.layout()._repr_mimebundle_(**kwargs)
+        box = self.layout()
+        box.add_class("brink-view")
+        return box._repr_mimebundle_(**kwargs)
 
 
-def _figures(result: Any) -> list[Figure]:
-    if isinstance(result, Figure):
-        return [result]
-    if isinstance(result, Mapping):
-        return [v for v in result.values() if isinstance(v, Figure)]
-    if isinstance(result, tuple | list):
-        return [v for v in result if isinstance(v, Figure)]
-    return [v for v in vars(result).values() if isinstance(v, Figure)] if hasattr(result, "__dict__") else []
-
-
-def _esc(text: str) -> str:
-    import html
-
+def esc(text: Any) -> str:
+    """HTML-escape any value (the one escaping helper of the views)."""
     return html.escape(str(text))
+
+
+def empty_note(text: str) -> str:
+    """A status line that says in words that nothing matches, and what to try."""
+    return f'<p class="brink-empty" role="status"><b>Nothing to show:</b> {esc(text)}</p>'
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+            a, b = np.asarray(a), np.asarray(b)
+            return (
+                a.shape == b.shape and a.dtype.kind == b.dtype.kind and bool(np.all((a == b) | ((a != a) & (b != b))))
+            )
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return False
+
+
+def put(widget: Any, **values: Any) -> None:
+    """Set only the traits whose value changed: an unchanged mark sends nothing and the browser redraws less."""
+    for name, value in values.items():
+        if not _same(getattr(widget, name), value):
+            setattr(widget, name, value)
+
+
+def segments(rows: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Line segments (x0, y0, x1, y1) as ONE broken line: a gap (NaN) between segments. The browser then
+    draws one SVG path per link type instead of one per link, which keeps a 200-link map quick to redraw."""
+    a = np.asarray(rows, dtype=float).reshape(-1, 4)
+    if not len(a):
+        return np.array([]), np.array([])
+    gap = np.full(len(a), np.nan)
+    return np.column_stack([a[:, 0], a[:, 2], gap]).ravel(), np.column_stack([a[:, 1], a[:, 3], gap]).ravel()

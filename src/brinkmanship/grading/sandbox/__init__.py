@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Protocol
 
 
-class SandboxUnavailable(RuntimeError):
+class SandboxMissingError(RuntimeError):
     """bwrap is missing or cannot create namespaces here: grading refuses to run unsandboxed by default."""
 
 

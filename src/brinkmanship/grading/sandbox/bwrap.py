@@ -24,7 +24,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from brinkmanship.grading.sandbox import Limits, SandboxUnavailable
+from brinkmanship.grading.sandbox import Limits, SandboxMissingError
 from brinkmanship.grading.sandbox.kernel import JupyterKernel, connection_info, read_json_fd
 
 HOME = "/home/student"
@@ -68,6 +68,19 @@ def _system_binds() -> list[str]:
     return args
 
 
+class _BwrapKernel(JupyterKernel):
+    init_pid = 0
+
+    def kernel_pids(self) -> list[int]:
+        """The kernel is the only child of bwrap's init process (``child-pid``) in the sandbox."""
+        import psutil
+
+        try:
+            return [child.pid for child in psutil.Process(self.init_pid).children()]
+        except psutil.Error:
+            return []
+
+
 class BwrapRunner:
     """Starts each kernel in a fresh bwrap sandbox."""
 
@@ -80,9 +93,9 @@ class BwrapRunner:
         self._count = 0
 
     def check(self) -> None:
-        """Raise SandboxUnavailable with a one-line reason if bwrap cannot make a sandbox here."""
+        """Raise SandboxMissingError with a one-line reason if bwrap cannot make a sandbox here."""
         if not self.exe:
-            raise SandboxUnavailable(f"{INSTALL_HINT}; it is not installed here.")
+            raise SandboxMissingError(f"{INSTALL_HINT}; it is not installed here.")
         probe = subprocess.run(
             [self.exe, *self._namespace_args(), "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "true"],
             capture_output=True,
@@ -91,13 +104,13 @@ class BwrapRunner:
         )
         if probe.returncode != 0:
             reason = (probe.stderr.strip().splitlines() or ["unknown error"])[-1]
-            raise SandboxUnavailable(f"{INSTALL_HINT}; `bwrap` failed here: {reason}")
+            raise SandboxMissingError(f"{INSTALL_HINT}; `bwrap` failed here: {reason}")
 
     def _namespace_args(self) -> list[str]:
         args = ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
         if not self.root:
             args.append("--unshare-user")
-        return args + ["--die-with-parent", "--new-session"]
+        return [*args, "--die-with-parent", "--new-session"]
 
     def _uid(self, slot: int) -> int:
         self._count += 1
@@ -204,7 +217,8 @@ class BwrapRunner:
         finally:
             os.close(info_r)
         host = dict(info, ip=f"/proc/{pid}/root{SOCKETS}/kernel")
-        kernel = JupyterKernel(proc, host, limits, label=f"bwrap pid {pid}", log_fd=log_r)
+        kernel = _BwrapKernel(proc, host, limits, label=f"bwrap pid {pid}", log_fd=log_r)
+        kernel.init_pid = pid
         try:
             kernel.wait_ready(limits.startup_timeout)
         except Exception:

@@ -122,7 +122,9 @@ class JupyterKernel:
                 # ZeroMQ refused an output message over the size limit: the status after it was lost with it
                 if not out.truncated:
                     out.truncated = True
-                    out.outputs.append({"output_type": "stream", "name": "stdout", "text": TRUNCATED.format(limit=limit)})
+                    out.outputs.append(
+                        {"output_type": "stream", "name": "stdout", "text": TRUNCATED.format(limit=limit)}
+                    )
                 self._reconnect()
                 return out
             if remaining <= 0:
@@ -238,14 +240,23 @@ class JupyterKernel:
         self._closed = True
         with contextlib.suppress(Exception):
             self.client.stop_channels()
+        # The kernel first, so that each process reaps its child and CPU time is accounted up the tree; then
+        # everything in the sandbox's session, whatever happened.
+        for pid in self.kernel_pids():
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(timeout=5)
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.proc.pid, signal.SIGKILL)
-        with contextlib.suppress(ProcessLookupError):
-            self.proc.kill()
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(timeout=10)
         self.ctx.destroy(linger=0)
         self.cleanup()
+
+    def kernel_pids(self) -> list[int]:
+        """Host pids of the kernel process itself (the launcher's own process for a local kernel)."""
+        return [self.proc.pid]
 
     def cleanup(self) -> None:
         """Remove whatever the launcher left on the host (overridden by runners that keep files)."""

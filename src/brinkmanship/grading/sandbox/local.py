@@ -44,8 +44,10 @@ class LocalRunner:
         rlimits["nproc"] = 1_000_000
         log_r, log_w = os.pipe()
         proc = subprocess.Popen(
-            [sys.executable, "-m", "brinkmanship.grading.sandbox.launch", "--limits", json.dumps(rlimits)]
-            + ["--", "-f", str(conn), "--HistoryManager.enabled=False", "--quiet"],
+            [
+                *(sys.executable, "-m", "brinkmanship.grading.sandbox.launch", "--limits", json.dumps(rlimits)),
+                *("--", "-f", str(conn), "--HistoryManager.enabled=False", "--quiet"),
+            ],
             cwd=work,
             env=env,
             stdin=subprocess.DEVNULL,

@@ -98,7 +98,8 @@ def pool_for(runner: Runner, slot: int) -> KernelPool:
 
 
 @atexit.register
-def _close_all() -> None:
+def close_all() -> None:
+    """Kill every spare kernel of this process (also run at exit)."""
     for pool in _POOLS.values():
         with contextlib.suppress(Exception):
             pool.close()
