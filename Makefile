@@ -13,7 +13,7 @@ ROOT_FLAG := $(shell [ "$$(id -u)" = "0" ] && echo --allow-root)
 # nbgrader and jupyter call helpers (alembic, jupyter-*) by name: the venv's bin must come first
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: lab test lint format clean install release-check benchmark
+.PHONY: lab test lint format clean install release-check benchmark hub hub-teardown
 
 install: $(STAMP)
 
@@ -23,7 +23,7 @@ $(BIN)/python:
 
 $(STAMP): pyproject.toml $(CONSTRAINTS) jupyterlab-overrides.json | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade "pip>=24"
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c $(CONSTRAINTS) -e ".[test]"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c $(CONSTRAINTS) -e ".[test,postgres]"
 	@mkdir -p $(VENV)/share/jupyter/lab/settings
 	@cp jupyterlab-overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
 	@touch $(STAMP)
@@ -51,6 +51,15 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format src tests benchmarks
+
+# A class on one machine (deploy/hub/): JupyterHub, the nbgrader exchange, PostgreSQL, demo accounts.
+# Needs root; installs into /opt/brinkmanship and /srv/brinkmanship, serves http://127.0.0.1:8000 (Ctrl-C stops).
+hub:
+	@[ "$$(id -u)" = "0" ] || { echo "make hub needs root: it creates Unix accounts and runs JupyterHub, which starts each user's server as that user"; exit 2; }
+	$(PYTHON) deploy/hub/hubctl.py dry-run
+
+hub-teardown:
+	$(PYTHON) deploy/hub/hubctl.py teardown
 
 release-check: $(STAMP)
 	$(BIN)/brinkmanship release --check

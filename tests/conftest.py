@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from pg import pg_database, pg_server  # noqa: F401  (a real PostgreSQL server: tests/pg.py)
 
 from brinkmanship import data
 
