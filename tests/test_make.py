@@ -25,7 +25,7 @@ def _free_port() -> int:
 
 def _get(url: str) -> tuple[int, bytes]:
     try:
-        with urllib.request.urlopen(url, timeout=5) as response:
+        with urllib.request.urlopen(url, timeout=120) as response:  # a hang guard, not a speed limit
             return response.status, response.read()
     except urllib.error.HTTPError as exc:
         return exc.code, b""
