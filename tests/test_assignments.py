@@ -408,6 +408,18 @@ def test_generation_is_reproducible(batch: tuple[str, helpers.BatchResult]) -> N
         )
 
 
+def test_shipped_self_check_bundles_match_solutions() -> None:
+    """The wheel's self-check bundles (what `brinkmanship check` grades against without a clone) follow solutions/.
+
+    A dataset or solution change that is not followed by `brinkmanship release` would make learners who installed
+    the wheel fail questions they answered right.
+    """
+    from brinkmanship.grading.release import release
+
+    stale = [path for path in release(REPO, check=True) if path.endswith(".bundle")]
+    assert stale == [], f"stale self-check bundles {stale}: run `brinkmanship release`"
+
+
 @pytest.mark.slow
 def test_batch_ran_clean(batch: tuple[str, helpers.BatchResult]) -> None:
     _, result = batch
