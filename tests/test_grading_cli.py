@@ -175,7 +175,7 @@ def test_interrupt_and_killed_worker_lose_nothing_and_count_nothing_twice(course
 
     def kill_a_busy_worker() -> bool:
         for child in psutil.Process(run.pid).children():
-            if "spawn_main" in " ".join(child.cmdline()) and child.children():  # a worker with a kernel
+            if any("bwrap" in " ".join(k.cmdline()) for k in child.children()):  # a worker with a kernel
                 child.kill()
                 killed.append(child.pid)
                 return True
@@ -222,7 +222,15 @@ def test_kill_9_leaves_nothing_behind_after_the_next_run(course: Path, tmp_path:
         except psutil.Error:
             return False
 
-    assert _wait(lambda: not any(alive(p) for p in everyone), 60)
+    def survivors() -> list[str]:
+        out = []
+        for proc in everyone:
+            with contextlib.suppress(psutil.Error):
+                if alive(proc):
+                    out.append(f"{proc.pid} {proc.status()} {' '.join(proc.cmdline())[:80]}")
+        return out
+
+    assert _wait(lambda: not survivors(), 60), survivors()
     mine = [p for p in runs_dir().glob("run-*") if p.name.startswith(f"run-{run.pid}-")]
     assert mine and mine[0].name in before  # its scratch folder is still there ...
     _slow_class(course, subs, {"st0": 0, "st1": 0})

@@ -352,6 +352,60 @@ def test_trusted_messages_hide_hidden_lines_and_isolate_students() -> None:
     assert not odd.passed and "cannot be graded" in odd.message
 
 
+def test_tests_get_fresh_copies_of_the_data_they_name() -> None:
+    cells = _nb(
+        [
+            ("setup", {"locked": True, "grade_id": "s"}, "import pandas as pd\nframe = pd.DataFrame({'x': [1, 2]})\n"
+             "other = pd.DataFrame({'y': [3]})"),
+            ("test", {"grade": True, "locked": True, "grade_id": "t", "points": 1},
+             "frame.drop(index=0, inplace=True)\nassert q == len(frame)"),
+        ]
+    )  # fmt: skip
+    runner = trusted.TrustedTests(trusted.make_plan(cells))
+    assert runner.run({"t": {"q": 1}})["t"].passed
+    assert runner.run({"t": {"q": 1}})["t"].passed  # the first student's test run did not shrink `frame`
+    assert len(runner.snapshots[-1]["frame"]) == 2
+    assert runner.plan.tests[0].touches >= {"frame", "q"} and "other" not in runner.plan.tests[0].touches
+
+
+def test_instructor_imports_are_read_from_locked_cells_only(tmp_path: Path) -> None:
+    from brinkmanship.grading.course import Assignment
+    from brinkmanship.grading.worker import instructor_imports
+
+    folder = tmp_path / "solutions" / "a1"
+    folder.mkdir(parents=True)
+    cells = [
+        ({"locked": True, "grade_id": "s"}, "import json\nfrom brinkmanship import data"),
+        ({"solution": True, "grade_id": "a"}, "import secrets_of_the_student"),
+        ({"grade": True, "locked": True, "grade_id": "t", "points": 1}, "from os import path\n%time 1"),
+    ]
+    nb = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell(src, metadata={"nbgrader": meta}) for meta, src in cells]
+    )
+    nbformat.write(nb, folder / "a1.ipynb")
+    assert instructor_imports(Assignment("a1", folder)) == (
+        "brinkmanship", "brinkmanship.data", "json", "os", "os.path"
+    )  # fmt: skip
+
+
+def test_worker_reuses_one_engine_per_gradebook(tmp_path: Path) -> None:
+    import nbgrader.api
+
+    from brinkmanship.grading import worker
+
+    original = nbgrader.api.create_engine
+    try:
+        worker.reuse_gradebook_engines()
+        url = f"sqlite:///{tmp_path / 'gb.db'}"
+        with nbgrader.api.Gradebook(url, "c") as gb:
+            first = gb.engine
+            gb.add_student("ann")
+        with nbgrader.api.Gradebook(url, "c") as gb:  # usable after the first one closed (disposed) it
+            assert gb.engine is first and [s.id for s in gb.students] == ["ann"]
+    finally:
+        nbgrader.api.create_engine = original
+
+
 def test_setup_failure_fails_every_test_loudly() -> None:
     cells = _nb([("s", {"locked": True, "grade_id": "s"}, "1 / 0"), ("t", {"grade": True, "grade_id": "t"}, "pass")])
     verdict = trusted.TrustedTests(trusted.make_plan(cells)).run({"t": {}})["t"]

@@ -1,9 +1,10 @@
 """Running many submissions: worker processes, a run folder that its successor cleans, resumable state.
 
-Workers are long-lived processes (each imports nbgrader once and keeps its warm kernel pool and trusted
-tests). Each dies with the grading command (``PR_SET_PDEATHSIG``), and each student kernel dies with its
-worker (bwrap ``--die-with-parent``), so a ``kill -9`` of the command leaves no process behind. Its run folder
-stays, locked by nobody: the next run removes it.
+Workers are long-lived processes forked from the grading command after it imported nbgrader, pandas and
+the preprocessors (:func:`.worker.preload`), so no worker pays for those imports again; each keeps its warm
+kernel pool and trusted tests. Each dies with the grading command (``PR_SET_PDEATHSIG``), and each student
+kernel dies with its worker (bwrap ``--die-with-parent``), so a ``kill -9`` of the command leaves no process
+behind. Its run folder stays, locked by nobody: the next run removes it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import shutil
 import signal
 import sys
 import tempfile
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -81,8 +83,11 @@ def reap_leftovers(base: Path) -> list[str]:
 class Pool:
     """Long-lived worker processes fed from one queue; a worker that dies mid-submission is replaced."""
 
-    def __init__(self, workers: int, target: Callable[..., None], init: tuple[Any, ...]) -> None:
-        self.ctx = mp.get_context("spawn")
+    def __init__(
+        self, workers: int, target: Callable[..., None], init: tuple[Any, ...], start_method: str = "fork"
+    ) -> None:
+        # fork (Linux): a worker starts with the parent's imports; "spawn" re-imports everything in each worker
+        self.ctx = mp.get_context(start_method)
         self.tasks = self.ctx.Queue()
         self.results = self.ctx.Queue()
         self.target, self.init = target, init
@@ -95,7 +100,10 @@ class Pool:
 
     def _spawn(self, slot: int) -> None:
         proc = self.ctx.Process(target=self.target, args=(self.tasks, self.results, slot, *self.init), daemon=True)
-        proc.start()
+        with warnings.catch_warnings():
+            # a replacement is forked while the queues' feeder threads run; the child uses none of their locks
+            warnings.simplefilter("ignore", DeprecationWarning)
+            proc.start()
         self.procs[proc.pid] = proc
         self.slots[proc.pid] = slot
 

@@ -28,7 +28,7 @@ from brinkmanship.grading.course import (
     find_assignment,
 )
 from brinkmanship.grading.sanitize import NotANotebookError, read_submission
-from brinkmanship.grading.worker import Task, WorkerSetup, serve
+from brinkmanship.grading.worker import Task, WorkerSetup, instructor_imports, preload, serve
 
 STATE_FILE = ".brinkmanship-state.json"
 
@@ -155,6 +155,7 @@ def grade(
         if tasks:
             setup = WorkerSetup(str(root), assignment.name, db_url, limits, sandbox, str(release_dir or ""))
             count = max(1, min(workers or os.cpu_count() or 1, len(tasks)))
+            preload(instructor_imports(assignment))
             pool = batch.Pool(count, serve, (setup,))
             lost = batch.run_tasks(pool, tasks, on_result, progress, f"grading {assignment.name}")
     finally:

@@ -91,6 +91,7 @@ class TestCell:
     source: str
     answers: tuple[str, ...]  # the student's variables this test reads
     setup: int  # how many setup cells precede it
+    touches: frozenset[str] = frozenset()  # every name the test's own code reads, binds or deletes
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,8 @@ def make_plan(cells: list[dict[str, Any]]) -> Plan:
         source = "".join(cell.get("source", ""))
         if meta.get("grade") and not meta.get("solution"):
             wanted = used_names(source) - bound_names(source) - setup_bound
-            tests.append(TestCell(str(meta.get("grade_id")), index, source, tuple(sorted(wanted)), len(setup)))
+            touches = frozenset(used_names(source) | bound_names(source))
+            tests.append(TestCell(str(meta.get("grade_id")), index, source, tuple(sorted(wanted)), len(setup), touches))
             in_prefix = False
         elif meta.get("locked") and not meta.get("solution"):
             setup.append((index, source))
@@ -223,8 +225,10 @@ class TrustedTests:
                     f"{name} holds {value!r}: only plain values (numbers, strings, lists, dicts, sets, "
                     "tuples) and pandas/numpy data can be graded",
                 )
-        ns = {k: _fresh(v) for k, v in self.snapshots[test.setup].items()}
-        ns.update({k: _fresh(v) for k, v in carried.items()})
+        # fresh copies of what this test's code names (it may mutate them); the rest is passed as it is: only
+        # setup functions reach it, and they read the setup namespace itself, never these copies
+        ns = {k: _fresh(v) if k in test.touches else v for k, v in self.snapshots[test.setup].items()}
+        ns.update({k: _fresh(v) if k in test.touches else v for k, v in carried.items()})
         ns.update({k: v for k, v in values.items() if not isinstance(v, Missing)})
         filename = f"<test {test.grade_id}>"
         printed = io.StringIO()

@@ -14,12 +14,17 @@ import sys
 import traceback
 import warnings
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import nbformat
 
 from brinkmanship.grading.batch import die_with_parent
 from brinkmanship.grading.config import load_course_config
 from brinkmanship.grading.course import COURSE_ID
 from brinkmanship.grading.release import errors, quiet_logger
+
+if TYPE_CHECKING:
+    from brinkmanship.grading.course import Assignment
 
 
 @dataclass(frozen=True)
@@ -176,17 +181,76 @@ def _scores(setup: WorkerSetup, task: Task, verdicts: dict[tuple[str, str], Any]
     return out
 
 
-def serve(tasks: Any, results: Any, slot: int, setup: WorkerSetup) -> None:
-    """Worker process body: import nbgrader once, then grade tasks until told to stop (None)."""
-    die_with_parent()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C means
-    import nbgrader.converters  # noqa: F401  (paid once per worker, not per submission)
-    from sqlalchemy.exc import SAWarning
+def preload(modules: tuple[str, ...] = ()) -> None:
+    """Import what grading needs, once per run, in the process the workers are forked from: nbgrader, the
+    preprocessors, and ``modules`` (those the instructor's read-only cells import: :func:`instructor_imports`)."""
+    import importlib
 
+    import nbgrader.converters  # noqa: F401
+    import pandas  # noqa: F401
+
+    import brinkmanship.grading.preprocessors
+    import brinkmanship.grading.sandbox.bwrap
+    import brinkmanship.grading.sandbox.pool  # noqa: F401
     from brinkmanship.grading.course import patch_nbgrader_alembic_head
 
-    warnings.filterwarnings("ignore", category=SAWarning)
     patch_nbgrader_alembic_head()
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except Exception:  # the trusted runner reports the instructor's failing import itself
+            continue
+
+
+def instructor_imports(assignment: Assignment) -> tuple[str, ...]:
+    """Modules that the assignment's read-only cells (setup and tests: instructor code) import."""
+    import ast
+
+    from brinkmanship.grading.trusted import _python
+
+    names: set[str] = set()
+    for path in assignment.notebooks:
+        for cell in nbformat.read(path, as_version=4).cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if cell.cell_type != "code" or meta.get("solution") or not (meta.get("locked") or meta.get("grade")):
+                continue
+            try:
+                tree = ast.parse(_python(cell.source))
+            except SyntaxError:
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Import):
+                    names.update(alias.name for alias in node.names)
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    names.add(node.module)
+                    names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return tuple(sorted(names))
+
+
+def reuse_gradebook_engines() -> None:
+    """One SQLAlchemy engine per gradebook URL in this worker: nbgrader makes a new one for every Gradebook it
+    opens (several per submission), and each new engine compiles every query again. Call after the fork."""
+    import functools
+
+    import nbgrader.api
+    from sqlalchemy import create_engine
+
+    if getattr(nbgrader.api.create_engine, "brinkmanship", False):
+        return
+    cached = functools.cache(create_engine)
+    cached.brinkmanship = True  # type: ignore[attr-defined]
+    nbgrader.api.create_engine = cached
+
+
+def serve(tasks: Any, results: Any, slot: int, setup: WorkerSetup) -> None:
+    """Worker process body: grade tasks until told to stop (None)."""
+    die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C means
+    preload()  # already done in the parent when the worker was forked: then this costs nothing
+    reuse_gradebook_engines()
+    from sqlalchemy.exc import SAWarning
+
+    warnings.filterwarnings("ignore", category=SAWarning)
     os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")  # alembic
     collector = Collector()
     config = worker_config(setup, slot, collector)
