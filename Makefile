@@ -36,7 +36,11 @@ lab: $(STAMP)
 	@mkdir -p $(VENV)/etc/jupyter/labconfig
 	@cp jupyterlab-page-config.json $(VENV)/etc/jupyter/labconfig/page_config.json
 	@# jupyter_server_config.py: the terminal keeps the venv on PATH even though it is a login shell
-	$(BIN)/jupyter lab --ip=127.0.0.1 --port=$(LAB_PORT) --ServerApp.port_retries=0 $(ROOT_FLAG) \
+	@# nbgrader's exchange: the course's own exchange/ folder (git-ignored) unless BRINKMANSHIP_EXCHANGE names a
+	@# shared one, so formgrader's release and collect work on one machine instead of warning that the
+	@# system-wide /srv/nbgrader/exchange is missing
+	@mkdir -p "$${BRINKMANSHIP_EXCHANGE:-$(CURDIR)/exchange}"
+	BRINKMANSHIP_EXCHANGE="$${BRINKMANSHIP_EXCHANGE:-$(CURDIR)/exchange}" $(BIN)/jupyter lab --ip=127.0.0.1 --port=$(LAB_PORT) --ServerApp.port_retries=0 $(ROOT_FLAG) \
 	  --config="$(CURDIR)/jupyter_server_config.py" \
 	  --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/lessons/README.md $(LAB_ARGS)
 

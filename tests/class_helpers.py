@@ -388,12 +388,20 @@ def server_memory(user: str) -> dict[str, float]:
     return {"processes": count, "rss_mib": round(rss / 2**20, 1), "pss_mib": round(pss / 2**20, 1)}
 
 
-def server_memory_or_none(user: str) -> int:
-    """How many processes ``user`` still has (0 when the account is gone)."""
+def user_processes(user: str) -> list[str]:
+    """The live processes of ``user`` (pid, parent and command line; none when the account is gone)."""
+    import psutil
+
     try:
-        return server_memory(user)["processes"]
+        uid = pwd.getpwnam(user).pw_uid
     except KeyError:
-        return 0
+        return []
+    found = []
+    for proc in psutil.process_iter(["uids", "ppid", "cmdline", "status"]):
+        with contextlib.suppress(psutil.Error):
+            if proc.info["uids"] and proc.info["uids"].real == uid and proc.info["status"] != psutil.STATUS_ZOMBIE:
+                found.append(f"{proc.pid} (parent {proc.info['ppid']}): {' '.join(proc.info['cmdline'] or [])[:120]}")
+    return found
 
 
 def layout_for_test(prefix: Path, root: Path, name: str) -> hubctl.Layout:

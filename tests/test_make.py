@@ -45,6 +45,7 @@ def test_make_lab_serves_the_course(repo_root: Path, tmp_path: Path) -> None:
         env[var] = str(tmp_path / var.lower())
     # the formgrader call below opens the gradebook: keep it out of the repository
     env["BRINKMANSHIP_DB_URL"] = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    env["BRINKMANSHIP_EXCHANGE"] = str(tmp_path / "exchange")  # make lab creates it (default: ./exchange)
     log = (tmp_path / "lab.log").open("w")
     proc = subprocess.Popen(
         ["make", "lab", f"LAB_PORT={port}", f"LAB_ARGS=--no-browser --IdentityProvider.token={token}"],
@@ -76,9 +77,19 @@ def test_make_lab_serves_the_course(repo_root: Path, tmp_path: Path) -> None:
         payload = json.loads(body)
         viewers = payload["schema"]["properties"]["defaultViewers"].get("default", {})
         assert viewers.get("markdown") == "Markdown Preview", viewers
+        # the file browser gives its whole width to names (lesson names were cut to "00-orientation.i…")
+        _, body = _get(f"{base}/lab/api/settings/@jupyterlab/filebrowser-extension:browser?token={token}")
+        columns = json.loads(body)["schema"]["properties"]["showLastModifiedColumn"]
+        assert columns.get("default") is False, columns
         # nbgrader's formgrader is served from the course root (nbgrader_config.py is found)
         formgrader, _ = _get(f"{base}/formgrader/api/assignments?token={token}")
         assert formgrader == 200
+        # ... with a working exchange: the course's own folder, so no "exchange directory ... does not exist" banner
+        page_status, body = _get(f"{base}/formgrader/manage_assignments?token={token}")
+        page = body.decode("utf-8", "replace")
+        assert page_status == 200 and "Manage Assignments" in page
+        assert 'id="warning-exchange"' not in page and 'id="warning-course-id"' not in page, page[:3000]
+        assert (tmp_path / "exchange").is_dir()
         assert (tmp_path / "gradebook.db").is_file()
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
