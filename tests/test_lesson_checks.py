@@ -283,14 +283,18 @@ def _l06_mean(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
     ]
 
 
-@reference("l07_p_war_iran_gain")
+@reference("l07_us_straight_iran_gain")
 def _l07_iran_gain(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
+    # the default stakes are symmetric, so P(war) is the same whichever side's gain rises (UX review: us_gain=3
+    # was accepted); the US's own probability of going straight tells the two apart
     from brinkmanship import game
 
     stakes = game.ChickenPayoffs(iran_gain=3)
     eq = game.mixed_equilibrium(*game.payoff_matrices(stakes))
-    default = float(game.p_war(game.ChickenPayoffs()))
-    return float(game.p_war(stakes)), [default, float(eq.us_straight), default * 3]
+    wrong_side = game.mixed_equilibrium(*game.payoff_matrices(game.ChickenPayoffs(us_gain=3)))
+    assert game.p_war(stakes) == game.p_war(game.ChickenPayoffs(us_gain=3)), "the symmetry the exercise works around"
+    right = float(eq.us_straight)
+    return right, [float(wrong_side.us_straight), float(eq.iran_straight), float(eq.p_war)]
 
 
 @reference("l07_p_war_costly_war")
