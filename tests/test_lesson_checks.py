@@ -114,13 +114,20 @@ def _l02_switch_reading(t):
     return right, [w for w in ("eighteen", "no_switch", "first_step") if w != right]
 
 
-@reference("l02_overshoot_days")
-def _l02_overshoot_days(t):
+@reference("l02_double_count_reading")
+def _l02_double_count_reading(t):
+    # concept (codebook rule 3, one event one row): the briefing E31 reports the seizures E15 and E29; statements
+    # as such do count (Pompeo's E25 is in the dyad), and E31 is confirmed, if only through a repost
+    from brinkmanship.escalation import dyad_events
+
     ev = t["events"].set_index("event_id")
-    eighteen = ev.loc["E02", "date"] + pd.DateOffset(months=18)
-    right = (eighteen - ev.loc["E04", "date"]).days
-    mid_2019 = (eighteen - pd.Timestamp("2019-07-01")).days
-    return right, [-right, mid_2019, 6 * 30]
+    dyad = set(dyad_events(t["events"], t["actors"], "us_camp", "iran_camp")["event_id"])
+    reports_coded_acts = {"E15", "E29"} <= set(dyad) and "one event, one row" in ev.loc["E31", "notes"]
+    words_count = "E25" in dyad and ev.loc["E25", "quad_class"] == 3
+    confirmed = ev.loc["E31", "confidence"] in ("high", "medium")
+    assert ev.loc["E31", "cameo_code"] == "010" and pd.isna(ev.loc["E31", "target_actor_id"]) and "E31" not in dyad
+    right = "one_row" if reports_coded_acts and words_count and confirmed else "unverified"
+    return right, [w for w in ("neutral", "unverified", "one_row") if w != right]
 
 
 @reference("l02_active_months_2019")
