@@ -68,10 +68,10 @@ q4_experience_country = str(actors.set_index("actor_id").loc[q4_successor, "coun
 """,
             "q4_successor",
         ),
-        # directed graph: a tie recorded one way is only walked that way
+        # keeps every relation type, enmity included: the US becomes a "broker" between groups it fights
         "q5_centrality_answer": (
             """
-graph = nx.DiGraph()
+graph = nx.Graph()
 graph.add_edges_from(zip(relations["source_id"].astype(str), relations["target_id"].astype(str), strict=True))
 betweenness = pd.Series(nx.betweenness_centrality(graph)).sort_values(ascending=False)
 q5_top3 = [str(a) for a in betweenness.index[:3]]
@@ -327,6 +327,29 @@ def test_structure(assignment: str) -> None:
         if c.metadata["nbgrader"].get("grade") and c.cell_type == "code"
     }
     assert {t for _, t in MISTAKES[assignment].values()} == tests
+
+
+def test_actors_q5_ranking_is_unambiguous_and_read_right(tables: dict) -> None:
+    """Actors Q5 (issue 13, audit 5.2 item 4): brokerage on ties that carry money, arms or orders.
+
+    The accepted answer is an ordered list, so a near-tie would make "right elements in the wrong order" a matter
+    of luck; the written model answer's reading of the ranking must also hold on the data.
+    """
+    import networkx as nx
+
+    rel = tables["relations"].astype({"source_id": str, "target_id": str, "relation": str})
+    channels = rel[rel["relation"].isin(["sponsors", "proxy_of", "commands"])]
+    graph = nx.from_pandas_edgelist(channels, "source_id", "target_id")
+    bc = nx.betweenness_centrality(graph)
+    ranked = sorted(bc, key=lambda a: -bc[a])
+    assert ranked[:3] == ["irn", "kh", "irn_irgc_qf"]
+    assert min(bc[ranked[i]] - bc[ranked[i + 1]] for i in range(3)) > 0.01, "a near-tie in the top four"
+    # model answer: the US enters the top three only when enmity ties are kept (the old version of Q5)
+    every = nx.betweenness_centrality(nx.from_pandas_edgelist(rel, "source_id", "target_id"))
+    assert "usa" in sorted(every, key=lambda a: -every[a])[:3] and "usa" not in ranked[:4]
+    # model answer: Kataib Hezbollah bridges the Quds Force and Iran because their tie is a parent_id, not a row
+    assert not graph.has_edge("irn_irgc_qf", "irn") and not graph.has_edge("irn_irgc_qf", "irn_irgc")
+    assert not nx.has_path(graph.subgraph(set(graph) - {"kh"}), "irn_irgc_qf", "irn")
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

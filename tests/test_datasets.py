@@ -102,7 +102,7 @@ OBJECTION_TOPICS = {
     "missiles vs rockets": ["rockets", "missiles"],
     "two vessels": ["two vessels", "25 Nov 2019", "9 Feb 2020"],
     "UAE source mismatch": ["Tahnoun", "coast guard"],
-    "Saudi message single source": ["Saudi-message", "Iraqi prime minister"],
+    "Saudi message single source": ["Saudi-message", "caretaker prime minister"],
     "Abqaiq attribution": ["Abqaiq", "Houthis"],
     "K-1 attribution": ["K-1", "Islamic State"],
     "Ahvaz attribution": ["Ahvaz", "ASMLA"],

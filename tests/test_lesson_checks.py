@@ -114,13 +114,20 @@ def _l02_switch_reading(t):
     return right, [w for w in ("eighteen", "no_switch", "first_step") if w != right]
 
 
-@reference("l02_overshoot_days")
-def _l02_overshoot_days(t):
+@reference("l02_double_count_reading")
+def _l02_double_count_reading(t):
+    # concept (codebook rule 3, one event one row): the briefing E31 reports the seizures E15 and E29; statements
+    # as such do count (Pompeo's E25 is in the dyad), and E31 is confirmed, if only through a repost
+    from brinkmanship.escalation import dyad_events
+
     ev = t["events"].set_index("event_id")
-    eighteen = ev.loc["E02", "date"] + pd.DateOffset(months=18)
-    right = (eighteen - ev.loc["E04", "date"]).days
-    mid_2019 = (eighteen - pd.Timestamp("2019-07-01")).days
-    return right, [-right, mid_2019, 6 * 30]
+    dyad = set(dyad_events(t["events"], t["actors"], "us_camp", "iran_camp")["event_id"])
+    reports_coded_acts = {"E15", "E29"} <= set(dyad) and "one event, one row" in ev.loc["E31", "notes"]
+    words_count = "E25" in dyad and ev.loc["E25", "quad_class"] == 3
+    confirmed = ev.loc["E31", "confidence"] in ("high", "medium")
+    assert ev.loc["E31", "cameo_code"] == "010" and pd.isna(ev.loc["E31", "target_actor_id"]) and "E31" not in dyad
+    right = "one_row" if reports_coded_acts and words_count and confirmed else "unverified"
+    return right, [w for w in ("neutral", "unverified", "one_row") if w != right]
 
 
 @reference("l02_active_months_2019")
@@ -283,14 +290,18 @@ def _l06_mean(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
     ]
 
 
-@reference("l07_p_war_iran_gain")
+@reference("l07_us_straight_iran_gain")
 def _l07_iran_gain(tables: dict[str, pd.DataFrame]) -> tuple[Any, list[Any]]:
+    # the default stakes are symmetric, so P(war) is the same whichever side's gain rises (UX review: us_gain=3
+    # was accepted); the US's own probability of going straight tells the two apart
     from brinkmanship import game
 
     stakes = game.ChickenPayoffs(iran_gain=3)
     eq = game.mixed_equilibrium(*game.payoff_matrices(stakes))
-    default = float(game.p_war(game.ChickenPayoffs()))
-    return float(game.p_war(stakes)), [default, float(eq.us_straight), default * 3]
+    wrong_side = game.mixed_equilibrium(*game.payoff_matrices(game.ChickenPayoffs(us_gain=3)))
+    assert game.p_war(stakes) == game.p_war(game.ChickenPayoffs(us_gain=3)), "the symmetry the exercise works around"
+    right = float(eq.us_straight)
+    return right, [float(wrong_side.us_straight), float(eq.iran_straight), float(eq.p_war)]
 
 
 @reference("l07_p_war_costly_war")

@@ -123,6 +123,22 @@ def test_exercises_have_stub_and_known_check_ids(path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=_ids(LESSONS))
+def test_every_discussion_question_has_instructor_notes(path: Path) -> None:
+    """Issue 13: each discussion question has a numbered section with a model answer in instructors/, not here."""
+    nb = _read(path)
+    discussion = next(c.source for c in nb.cells if c.cell_type == "markdown" and c.source.startswith("## Discussion"))
+    questions = [ln for ln in discussion.splitlines() if re.match(r"^(- |\d+\. )", ln)]
+    assert 3 <= len(questions) <= 6, "3 to 6 discussion questions"
+    notes = (path.parents[1] / "instructors" / "lesson-notes" / f"{path.stem}.md").read_text(encoding="utf-8")
+    sections = re.split(r"^## (?=\d+\. )", notes, flags=re.M)[1:]
+    assert [int(sec.split(".", 1)[0]) for sec in sections] == list(range(1, len(questions) + 1)), (
+        f"{path.stem}: {len(questions)} discussion questions, notes numbered {len(sections)}"
+    )
+    assert all("*Model answer" in sec for sec in sections), f"{path.stem}: a note without a model answer"
+    assert "Model answer" not in _source(nb, "markdown"), "model answers belong in instructors/, not the lesson"
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=_ids(LESSONS))
 def test_links_are_absolute_or_exist(path: Path) -> None:
     nb = _read(path)
     for match in LINK.finditer(_source(nb, "markdown")):

@@ -595,6 +595,10 @@ def test_forecast_record_under_the_scoring_rule(tables: dict) -> None:
     # multilateral security still not met (N07, N10, N24, N27); proxies and control (N32, N46)
     assert preds.loc["F04", "outcome"] == "did_not_hold" and {"L32", "L35"} <= set(preds.loc["F04", "evidence_against"])
     assert {"L40", "L54"} <= set(preds.loc["F01", "evidence_against"])
+    # issue 13: the Red Sea (N29 first US-UK strikes on the Houthis; N41 the 2025 US campaign) bears on F01,
+    # and Nasrallah's death (N38) with Haniyeh's (N37) and the Damascus strike (L09) on F07's escalation
+    assert {"L37", "L49"} <= set(preds.loc["F01", "evidence_for"])
+    assert {"L09", "L45", "L46"} <= set(preds.loc["F07", "evidence_for"])
     # the Afghanistan premise vanished (L04, L05): not testable on this record, since absence proves nothing
     assert preds.loc["F06", "outcome"] == "not_testable"
     # audit D7: F05 is the author's expectation that contacts resume, not Iran's aim
