@@ -200,6 +200,9 @@ def test_histogram_has_a_bar_per_total_and_one_title() -> None:
     ax = fig.axes[0]
     assert len(ax.patches) == 4 and ax.get_title() == "" and fig._suptitle.get_text() == title
     assert ax.get_xlim()[1] >= 21 and "2 with 12" in alt and "1 with 15" in alt
+    # a bar stands for one total, not a range, and each total reached is a labelled tick
+    assert all(bar.get_width() <= 1.0 for bar in ax.patches)
+    assert {0.0, 9.0, 12.0, 15.0, 21.0} <= set(ax.get_xticks())
 
 
 def test_a_changed_release_is_one_warning_not_a_problem_for_everyone(course: Path, tmp_path: Path) -> None:

@@ -93,8 +93,10 @@ def totals_figure(frame: pd.DataFrame, assignment: str) -> tuple[object, str, st
     fig, ax = plt.subplots(figsize=(6.5, 3.5))
     counts = total.round(2).value_counts().sort_index()
     steps = sorted({round(float(v), 2) for v in counts.index} | {0.0, round(possible, 2)})
-    width = 0.8 * min([b - a for a, b in itertools.pairwise(steps)] or [1.0])
+    # a bar is one total, never a range: at most a point wide, and each total reached is labelled
+    width = 0.8 * min([1.0, *(b - a for a, b in itertools.pairwise(steps))])
     ax.bar(counts.index, counts.values, width=width, color=OKABE_ITO["blue"], edgecolor=OKABE_ITO["black"])
+    ax.set_xticks(steps)
     ax.set_xlim(-0.5, possible + 0.5)
     ax.set_xlabel(f"total score (of {possible:g})")
     ax.set_ylabel("students")
