@@ -326,3 +326,18 @@ def test_check_cell_inside_the_notebook(repo_root: Path, tmp_path: Path, monkeyp
     monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
     here()
     assert "not while grading" in capsys.readouterr().out
+
+
+def test_a_fresh_kernels_first_cell_keeps_its_output() -> None:
+    """The grader listens on the kernel's output channel before the first cell runs (no "slow joiner" loss:
+    a lost idle status used to mark an empty setup cell "[output truncated]" in some students' feedback)."""
+    from brinkmanship.grading.sandbox import Limits, make_runner
+
+    runner = make_runner("bwrap")
+    for _ in range(4):
+        kernel = runner.start(Limits(), {}, 0)
+        try:
+            first = kernel.execute("print('first')", 60)
+        finally:
+            kernel.kill()
+        assert first.status == "ok" and not first.truncated and first.stdout == "first\n", first

@@ -454,3 +454,21 @@ def test_report_table_aligns() -> None:
     text = report.table(["a", "bb"], [[1, 2.5], ["long", None]])
     lines = text.splitlines()
     assert lines[0].startswith("a     bb") and lines[2].startswith("1     2.5") and lines[3] == "long"
+
+
+def test_a_dataset_change_changes_what_grades_depend_on(tmp_path: Path, monkeypatch) -> None:
+    """Tests and nbgrader's hashed autotests read the datasets: a change must regrade and rebuild check's cache."""
+    import shutil
+
+    from brinkmanship import paths
+    from brinkmanship.grading.course import find_assignment
+    from brinkmanship.grading.grade import source_digest
+
+    copy = tmp_path / "datasets"
+    shutil.copytree(paths.datasets_dir(), copy)
+    monkeypatch.setenv("BRINKMANSHIP_DATA_DIR", str(copy))
+    assignment = find_assignment(Path(__file__).resolve().parents[1], "capstone")
+    before = source_digest(assignment, {})
+    with (copy / "claims.csv").open("a", encoding="utf-8") as handle:
+        handle.write("\n")
+    assert source_digest(assignment, {}) != before

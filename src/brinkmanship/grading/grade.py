@@ -34,10 +34,15 @@ STATE_FILE = ".brinkmanship-state.json"
 
 
 def source_digest(assignment: Assignment, limits: dict[str, Any]) -> str:
+    """What a grade depends on besides the submission: the instructor's folder, the limits and the course's
+    datasets (the tests and nbgrader's hashed autotests compute their expected values from them)."""
+    from brinkmanship import paths
+
     h = hashlib.sha256(json.dumps(limits, sort_keys=True).encode())
-    for path in sorted(assignment.source_dir.rglob("*")):
-        if path.is_file() and ".ipynb_checkpoints" not in path.parts:
-            h.update(path.relative_to(assignment.source_dir).as_posix().encode() + path.read_bytes())
+    for label, folder in (("solutions", assignment.source_dir), ("datasets", paths.datasets_dir())):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and ".ipynb_checkpoints" not in path.parts and "__pycache__" not in path.parts:
+                h.update(f"{label}/{path.relative_to(folder).as_posix()}".encode() + path.read_bytes())
     return h.hexdigest()
 
 

@@ -96,6 +96,14 @@ class JupyterKernel:
             except queue.Empty:
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"the kernel did not start within {timeout:g} s") from None
+        # The output channel is a subscription: messages published before it is connected are lost (ZeroMQ's
+        # "slow joiner"), and a first cell would then lose its output and its idle status. Wait until a
+        # kernel_info's status arrives on it.
+        while not self._iopub_answers(self.client.kernel_info()):
+            if not self.alive():
+                raise RuntimeError(f"the kernel exited during start-up (code {self.proc.returncode})")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the kernel's output channel did not connect within {timeout:g} s")
         # drain the start-up status messages so they are not mistaken for a later cell's
         with contextlib.suppress(queue.Empty):
             while True:
@@ -184,6 +192,18 @@ class JupyterKernel:
                         while True:
                             self.client.get_shell_msg(timeout=0.2)
                     return
+
+    def _iopub_answers(self, msg_id: str, wait: float = 1.0) -> bool:
+        """Whether a status message for request ``msg_id`` arrives on the output channel within ``wait`` s."""
+        end = time.monotonic() + wait
+        while time.monotonic() < end:
+            try:
+                msg = self.client.get_iopub_msg(timeout=0.1)
+            except queue.Empty:
+                continue
+            if msg.get("parent_header", {}).get("msg_id") == msg_id and msg.get("msg_type") == "status":
+                return True
+        return False
 
     def _replied(self, msg_id: str) -> bool:
         """Whether the shell channel holds the execute_reply to ``msg_id`` (read without waiting)."""
