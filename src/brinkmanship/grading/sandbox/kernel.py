@@ -193,7 +193,7 @@ class JupyterKernel:
                             self.client.get_shell_msg(timeout=0.2)
                     return
 
-    def _iopub_answers(self, msg_id: str, wait: float = 1.0) -> bool:
+    def _iopub_answers(self, msg_id: str, wait: float = 0.25) -> bool:
         """Whether a status message for request ``msg_id`` arrives on the output channel within ``wait`` s."""
         end = time.monotonic() + wait
         while time.monotonic() < end:
