@@ -180,18 +180,11 @@ class JupyterKernel:
         self.client = self._connect()
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and self.alive():
-            msg_id = self.client.kernel_info()
-            end = time.monotonic() + 1.0
-            while time.monotonic() < end:
-                try:
-                    msg = self.client.get_iopub_msg(timeout=0.2)
-                except queue.Empty:
-                    continue
-                if msg.get("parent_header", {}).get("msg_id") == msg_id and msg.get("msg_type") == "status":
-                    with contextlib.suppress(queue.Empty):
-                        while True:
-                            self.client.get_shell_msg(timeout=0.2)
-                    return
+            if self._iopub_answers(self.client.kernel_info(), wait=1.0):
+                with contextlib.suppress(queue.Empty):
+                    while True:
+                        self.client.get_shell_msg(timeout=0.2)
+                return
 
     def _iopub_answers(self, msg_id: str, wait: float = 0.25) -> bool:
         """Whether a status message for request ``msg_id`` arrives on the output channel within ``wait`` s."""
